@@ -1,0 +1,2 @@
+/** The command line: thin commands that call the reconcile loop. */
+package io.pgconverge.cli;

@@ -1,0 +1,51 @@
+package io.pgconverge.desired;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated desired state, version 1: what this host must look like. Built only by {@link
+ * DesiredStateLoader}, so every instance has passed validation: exactly one primary, {@code self}
+ * names a peer, every hba line parses.
+ *
+ * @param source the file it was read from
+ * @param locations where each field was written, for messages
+ */
+public record DesiredState(
+    Path source,
+    int version,
+    String cluster,
+    String self,
+    List<Peer> peers,
+    PostgresSpec postgres,
+    List<RoleSpec> roles,
+    Optional<ReplicationSpec> replication,
+    Policy policy,
+    Locations locations) {
+
+  public DesiredState {
+    peers = List.copyOf(peers);
+    roles = List.copyOf(roles);
+  }
+
+  /** The peer entry of this host. */
+  public Peer selfPeer() {
+    return peers.stream().filter(p -> p.name().equals(self)).findFirst().orElseThrow();
+  }
+
+  /** The one peer whose role is primary. */
+  public Peer primary() {
+    return peers.stream().filter(p -> p.role() == PeerRole.PRIMARY).findFirst().orElseThrow();
+  }
+
+  /** The port this host's server listens on: its own peer entry's port. */
+  public int port() {
+    return selfPeer().port();
+  }
+
+  /** "field (file:line:col)" for messages. */
+  public String where(String field) {
+    return locations.describe(field);
+  }
+}

@@ -1,0 +1,13 @@
+package io.pgconverge.desired;
+
+/** What to do about a setting that only takes effect after a server restart. */
+public enum RestartPolicy {
+  /** Report the restart as pending on every run; never restart. */
+  NEVER,
+  /** Restart the server as soon as a setting needs it. */
+  ALWAYS;
+
+  public String yamlName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}
