@@ -275,7 +275,17 @@ public final class TestHost implements AutoCloseable {
     }
   }
 
+  /** Deletes {@code root}; retried once, since a dying server may still remove its own files. */
   private static void deleteTree(Path root) {
+    try {
+      deleteTreeOnce(root);
+    } catch (UncheckedIOException e) {
+      Psql.sleep(500);
+      deleteTreeOnce(root);
+    }
+  }
+
+  private static void deleteTreeOnce(Path root) {
     if (!Files.exists(root)) {
       return;
     }
