@@ -109,6 +109,13 @@ public record HbaLine(
                   + "\"; give an address range in CIDR notation or a separate netmask");
         }
         Token m = tokens.get(next++);
+        if (!looksLikeIp(m.text)) {
+          throw new HbaSyntaxException(
+              m.column,
+              "expected a netmask after IP address \"" + a + "\", got \"" + m.text
+                  + "\"; give an address range in CIDR notation (" + a
+                  + (a.contains(":") ? "/128" : "/32") + ") or a separate netmask");
+        }
         checkIp(m, m.text, m.column);
         if (a.contains(":") != m.text.contains(":")) {
           throw new HbaSyntaxException(
