@@ -1,0 +1,76 @@
+package io.pgconverge.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+/** The stored values were produced by a real PostgreSQL 15 server for the password "secret". */
+class PasswordsTest {
+  static final String REAL_SCRAM =
+      "SCRAM-SHA-256$4096:oS0Hgu3QFNKjEOBuw4h5VQ==$7iix1a0iug6RUG+ofkh1cpBPEI4a+BokIipn7d1xkds="
+          + ":TNmeO6m+V8h79OKTDipeYfsMBv+T1Z3jV9NVGzrNMHI=";
+  /** role "u". */
+  static final String REAL_MD5 = "md514ac701963725e89bfe34a2219d114a2";
+
+  @Test
+  void reproducesTheServersScramVerifierFromTheSameSalt() {
+    byte[] salt = Base64.getDecoder().decode("oS0Hgu3QFNKjEOBuw4h5VQ==");
+    assertThat(ScramSha256.verifier("secret", salt, 4096)).isEqualTo(REAL_SCRAM);
+  }
+
+  @Test
+  void matchesTheServersScramVerifierOnlyWithTheRightPassword() {
+    assertThat(ScramSha256.matches("secret", REAL_SCRAM)).isTrue();
+    assertThat(ScramSha256.matches("Secret", REAL_SCRAM)).isFalse();
+  }
+
+  @Test
+  void makesAFreshSaltEachTimeWithFourThousandNinetySixIterations() {
+    String a = ScramSha256.newVerifier("pw");
+    String b = ScramSha256.newVerifier("pw");
+    assertThat(a).startsWith("SCRAM-SHA-256$4096:").isNotEqualTo(b);
+    assertThat(Base64.getDecoder().decode(a.split("[:$]")[2])).hasSize(16);
+    assertThat(ScramSha256.matches("pw", a)).isTrue();
+    assertThat(ScramSha256.matches("pw", b)).isTrue();
+  }
+
+  @Test
+  void handlesAnEmptyPassword() {
+    String v = ScramSha256.newVerifier("");
+    assertThat(ScramSha256.matches("", v)).isTrue();
+    assertThat(ScramSha256.matches("x", v)).isFalse();
+  }
+
+  @Test
+  void refusesMalformedScramVerifiers() {
+    assertThat(ScramSha256.matches("secret", "SCRAM-SHA-256$x:y$z")).isFalse();
+    assertThat(ScramSha256.matches("secret", "SCRAM-SHA-256$4096:!!$a:b")).isFalse();
+    assertThat(ScramSha256.matches("secret", "SCRAM-SHA-256$0:AAAA$AAAA:AAAA")).isFalse();
+    assertThat(ScramSha256.matches("secret", null)).isFalse();
+  }
+
+  @Test
+  void matchesTheServersMd5PasswordForTheSameUserOnly() {
+    assertThat(Md5Password.matches("secret", "u", REAL_MD5)).isTrue();
+    assertThat(Md5Password.matches("Secret", "u", REAL_MD5)).isFalse();
+    assertThat(Md5Password.matches("secret", "t", REAL_MD5)).isFalse();
+    assertThat(Md5Password.hash("secret", "u")).isEqualTo(REAL_MD5);
+    assertThat(Md5Password.matches("secret", "u", "md5short")).isFalse();
+  }
+
+  @Test
+  void dispatchesOnTheStoredPrefix() {
+    assertThat(PasswordVerifiers.matches("secret", "t", REAL_SCRAM)).isTrue();
+    assertThat(PasswordVerifiers.matches("secret", "u", REAL_MD5)).isTrue();
+    assertThat(PasswordVerifiers.matches("wrong", "u", REAL_MD5)).isFalse();
+  }
+
+  @Test
+  void neverMatchesNullClearTextOrUnknownFormats() {
+    assertThat(PasswordVerifiers.matches("secret", "u", null)).isFalse();
+    assertThat(PasswordVerifiers.matches(null, "u", REAL_MD5)).isFalse();
+    assertThat(PasswordVerifiers.matches("secret", "u", "secret")).isFalse();
+    assertThat(PasswordVerifiers.matches("secret", "u", "SCRAM-SHA-1$x")).isFalse();
+  }
+}
