@@ -508,13 +508,13 @@ final class DesiredStateBinder {
     if (self == null && written) {
       return null; // self itself is wrong; already reported
     }
-    if (peers.isEmpty() || peers.stream().anyMatch(p -> p.name() == null)) {
-      return null; // peers are wrong; comparing names would only add noise
-    }
     for (PeerFacts p : peers) {
-      if (p.name().equals(self)) {
+      if (p.name() != null && p.name().equals(self)) {
         return p.index();
       }
+    }
+    if (peers.isEmpty() || peers.stream().anyMatch(p -> p.name() == null)) {
+      return null; // a peer name is wrong: self may be that peer, so say nothing more
     }
     String names = peers.stream().map(PeerFacts::name).collect(Collectors.joining(", "));
     if (written) {
