@@ -1,0 +1,81 @@
+package io.pgconverge.desired;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The keys each mapping of a version-1 desired-state file may hold, in the order the
+ * documentation lists them. The loader and the JSON Schema test both read these lists, so the
+ * schema cannot drift from the loader unnoticed.
+ */
+final class DesiredStateKeys {
+  static final List<String> TOP =
+      List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy");
+  static final List<String> PEER = List.of("name", "host", "port", "role");
+  static final List<String> POSTGRES =
+      List.of(
+          "bin", "data", "config", "user", "initdb", "settings", "hba", "socket_directory");
+  static final List<String> ROLE =
+      List.of(
+          "name",
+          "login",
+          "replication",
+          "superuser",
+          "createdb",
+          "createrole",
+          "connection_limit",
+          "password_file");
+  static final List<String> REPLICATION = List.of("user", "password_file", "slots");
+  static final List<String> POLICY = List.of("restart");
+
+  /**
+   * Settings pgconverge writes itself, each with the desired-state field it comes from; they must
+   * not appear in {@code postgres.settings}.
+   */
+  static final Map<String, String> OWNED_SETTINGS =
+      Map.of(
+          "port", "this host's peers[i].port",
+          "cluster_name", "cluster",
+          "data_directory", "postgres.data",
+          "config_file", "postgres.config",
+          "hba_file", "postgres.config",
+          "ident_file", "postgres.config",
+          "unix_socket_directories", "postgres.socket_directory");
+
+  private DesiredStateKeys() {}
+
+  /** The known key closest to {@code unknown}, when it is within two edits of it. */
+  static Optional<String> closest(String unknown, List<String> known) {
+    String best = null;
+    int bestDistance = 3;
+    for (String candidate : known) {
+      int d = editDistance(unknown, candidate);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions. */
+  static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+}

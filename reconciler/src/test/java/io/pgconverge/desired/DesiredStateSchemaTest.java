@@ -1,0 +1,80 @@
+package io.pgconverge.desired;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JSON Schema shipped in resources/ lists the same keys as the loader, so the two cannot
+ * drift apart unnoticed.
+ */
+class DesiredStateSchemaTest {
+  private static JsonNode schema;
+
+  @BeforeAll
+  static void readSchema() throws IOException {
+    schema = new ObjectMapper().readTree(Path.of("../resources/desired-state.schema.json").toFile());
+  }
+
+  @Test
+  void isADraft2020SchemaThatAllowsNoOtherTopLevelKeys() {
+    assertThat(schema.path("$schema").asText())
+        .isEqualTo("https://json-schema.org/draft/2020-12/schema");
+    assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(names(schema.path("required")))
+        .containsExactlyInAnyOrder("version", "cluster", "peers", "postgres");
+  }
+
+  @Test
+  void listsTheSameKeysAsTheLoader() {
+    assertThat(keys(schema)).containsExactlyElementsOf(DesiredStateKeys.TOP);
+    assertThat(keys(def("peer"))).containsExactlyElementsOf(DesiredStateKeys.PEER);
+    assertThat(keys(def("postgres"))).containsExactlyElementsOf(DesiredStateKeys.POSTGRES);
+    assertThat(keys(def("role"))).containsExactlyElementsOf(DesiredStateKeys.ROLE);
+    assertThat(keys(def("replication"))).containsExactlyElementsOf(DesiredStateKeys.REPLICATION);
+    assertThat(keys(def("policy"))).containsExactlyElementsOf(DesiredStateKeys.POLICY);
+  }
+
+  @Test
+  void forbidsOtherKeysInEveryObject() {
+    for (String name : List.of("peer", "postgres", "role", "replication", "policy")) {
+      assertThat(def(name).path("additionalProperties").asBoolean(true)).as(name).isFalse();
+    }
+  }
+
+  @Test
+  void knowsTheEnumsPortRangeAndSettingsPgconvergeOwns() {
+    assertThat(names(def("peer").at("/properties/role/enum"))).containsExactly("primary", "replica");
+    assertThat(def("peer").at("/properties/port/minimum").asInt()).isEqualTo(1);
+    assertThat(def("peer").at("/properties/port/maximum").asInt()).isEqualTo(65535);
+    assertThat(names(def("policy").at("/properties/restart/enum"))).containsExactly("never", "always");
+    assertThat(schema.at("/$defs/absolutePath/pattern").asText()).isEqualTo("^/");
+    assertThat(names(def("postgres").at("/properties/settings/propertyNames/not/enum")))
+        .containsExactlyInAnyOrderElementsOf(DesiredStateKeys.OWNED_SETTINGS.keySet());
+  }
+
+  private static JsonNode def(String name) {
+    JsonNode node = schema.path("$defs").path(name);
+    assertThat(node.isObject()).as("$defs/" + name).isTrue();
+    return node;
+  }
+
+  private static List<String> keys(JsonNode object) {
+    List<String> keys = new ArrayList<>();
+    object.path("properties").fieldNames().forEachRemaining(keys::add);
+    return keys;
+  }
+
+  private static List<String> names(JsonNode array) {
+    List<String> names = new ArrayList<>();
+    array.forEach(n -> names.add(n.asText()));
+    return names;
+  }
+}
