@@ -45,7 +45,7 @@ class DesiredStateHbaValidationTest {
         .singleElement()
         .asString()
         .startsWith(
-            "/etc/pgconverge/desired-state.yaml:12:33: postgres.hba[1]: unknown authentication method \"pear\"");
+            "/etc/pgconverge/desired-state.yaml:12:32: postgres.hba[1]: unknown authentication method \"pear\"");
   }
 
   @Test
