@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * line that does not parse is a problem pointing into the YAML scalar, and the shipped examples and
  * fixtures hold up against the real parser.
  */
-@Disabled("needs the real HbaLine parser from h-pg")
+
 class DesiredStateHbaValidationTest {
 
   private static LoadResult load(String yaml) {

@@ -1,0 +1,199 @@
+package io.pgconverge.apply;
+
+import io.pgconverge.desired.RoleSpec;
+import io.pgconverge.host.LocalServer;
+import io.pgconverge.observe.FileSettingError;
+import io.pgconverge.observe.ServerProbe;
+import io.pgconverge.pg.ScramSha256;
+import io.pgconverge.pg.SettingValues;
+import io.pgconverge.pg.Sql;
+import io.pgconverge.plan.Action;
+import io.pgconverge.plan.ExpectedSetting;
+import io.pgconverge.plan.Stage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * Carries out a plan's actions in order and says what became of each: applied, skipped or failed.
+ * A failed action marks the stage it provides as failed, and later actions that need that stage
+ * are skipped; the others still run. In check mode only actions that change nothing run.
+ */
+public final class Applier {
+  private final LocalServer server;
+  private final boolean checkOnly;
+  private final IntFunction<String> fieldOfConfLine;
+
+  /**
+   * @param fieldOfConfLine names the desired-state field behind a line of the rendered
+   *     postgresql.conf, so the server's complaint can point at what the user wrote
+   */
+  public Applier(LocalServer server, boolean checkOnly, IntFunction<String> fieldOfConfLine) {
+    this.server = server;
+    this.checkOnly = checkOnly;
+    this.fieldOfConfLine = fieldOfConfLine;
+  }
+
+  public List<Outcome> apply(List<Action> actions) {
+    List<Outcome> outcomes = new ArrayList<>();
+    Set<Stage> failed = EnumSet.noneOf(Stage.class);
+    for (Action a : actions) {
+      Optional<Stage> blocked = a.needs().stream().filter(failed::contains).findFirst();
+      if (blocked.isPresent()) {
+        outcomes.add(new Outcome.Skipped(a, "skipped because an earlier step of " + blocked.get().name().toLowerCase().replace('_', ' ') + " failed"));
+        continue;
+      }
+      if (checkOnly && a.mutates()) {
+        outcomes.add(new Outcome.Skipped(a, "check only"));
+        continue;
+      }
+      Outcome o;
+      try {
+        o = new Outcome.Applied(a, run(a));
+      } catch (IOException | SQLException | RuntimeException e) {
+        o = new Outcome.Failed(a, message(e));
+      }
+      if (o instanceof Outcome.Failed) {
+        a.provides().ifPresent(failed::add);
+      }
+      outcomes.add(o);
+    }
+    return outcomes;
+  }
+
+  private static String message(Exception e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  private String run(Action action) throws IOException, SQLException {
+    if (action instanceof Action.InitDataDirectory a) {
+      return DataDirectoryBuilder.initdb(a);
+    } else if (action instanceof Action.ValidateConfig a) {
+      return validate(a);
+    } else if (action instanceof Action.WriteFile a) {
+      AtomicFiles.write(a.path(), a.content().getBytes(StandardCharsets.UTF_8));
+      return "wrote " + a.path();
+    } else if (action instanceof Action.StartServer a) {
+      ServerControl.start(a.bin(), a.configDir(), a.logFile());
+      return "server started";
+    } else if (action instanceof Action.RestartServer a) {
+      ServerControl.stop(a.bin(), a.configDir());
+      ServerControl.start(a.bin(), a.configDir(), a.logFile());
+      return "server restarted";
+    } else if (action instanceof Action.ResetAlterSystem a) {
+      try (Connection c = server.connect(); Statement st = c.createStatement()) {
+        for (String name : a.names()) {
+          st.execute("ALTER SYSTEM RESET " + Sql.ident(name));
+        }
+      }
+      return "reset " + String.join(", ", a.names());
+    } else if (action instanceof Action.ReloadServer a) {
+      return reload(a);
+    } else if (action instanceof Action.CreateRole a) {
+      StringBuilder sql = new StringBuilder("CREATE ROLE ").append(Sql.ident(a.spec().name()));
+      List<String> clauses = createClauses(a.spec());
+      if (!clauses.isEmpty()) {
+        sql.append(" WITH ").append(String.join(" ", clauses));
+      }
+      if (a.password().isPresent()) {
+        sql.append(" PASSWORD ").append(Sql.literal(ScramSha256.newVerifier(a.password().get().value())));
+      }
+      execute(sql.toString());
+      return "created role " + a.spec().name() + (clauses.isEmpty() ? "" : " " + String.join(" ", clauses));
+    } else if (action instanceof Action.AlterRole a) {
+      execute("ALTER ROLE " + Sql.ident(a.name()) + " WITH " + String.join(" ", a.clauses()));
+      return "altered role " + a.name();
+    } else if (action instanceof Action.SetPassword a) {
+      execute("ALTER ROLE " + Sql.ident(a.name()) + " PASSWORD " + Sql.literal(ScramSha256.newVerifier(a.password().value())));
+      return "password of " + a.name() + " set";
+    }
+    throw new IllegalStateException("no handler for " + action.getClass().getSimpleName());
+  }
+
+  private String validate(Action.ValidateConfig a) throws IOException {
+    List<String> problems = ConfigValidator.problems(a.bin(), a.content());
+    if (problems.isEmpty()) {
+      return "accepted by " + a.bin().resolve("postgres");
+    }
+    StringBuilder sb = new StringBuilder("the server would reject the new postgresql.conf, so it was not written: ");
+    List<String> parts = new ArrayList<>();
+    for (String p : problems) {
+      int line = ConfigValidator.lineOf(p);
+      String field = line > 0 ? fieldOfConfLine.apply(line) : null;
+      parts.add(p + (field == null ? "" : " [" + field + "]"));
+    }
+    sb.append(String.join("; ", parts));
+    throw new IOException(sb.toString());
+  }
+
+  private String reload(Action.ReloadServer a) throws SQLException, IOException {
+    try (Connection c = server.connect(); Statement st = c.createStatement()) {
+      List<FileSettingError> errors = ServerProbe.configErrors(st);
+      if (!errors.isEmpty()) {
+        List<String> parts = new ArrayList<>();
+        for (FileSettingError e : errors) {
+          parts.add(e.file() + ":" + e.line() + ": " + e.error());
+        }
+        throw new IOException("not reloaded: the server reports errors in its config files: " + String.join("; ", parts));
+      }
+      st.execute("SELECT pg_reload_conf()");
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      List<String> pending = new ArrayList<>();
+      while (true) {
+        pending.clear();
+        try (PreparedStatement ps = c.prepareStatement("SELECT setting FROM pg_settings WHERE name = ?")) {
+          for (ExpectedSetting e : a.expect()) {
+            ps.setString(1, e.name());
+            try (ResultSet rs = ps.executeQuery()) {
+              String now = rs.next() ? rs.getString(1) : null;
+              if (now == null || !(now.equals(e.value()) || SettingValues.sameMeaning(now, e.value(), e.vartype(), e.unit()))) {
+                pending.add(e.name() + " is still " + now);
+              }
+            }
+          }
+        }
+        if (pending.isEmpty()) {
+          return a.expect().isEmpty() ? "reloaded" : "reloaded; the server now runs with the new values";
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("reloaded, but the server did not take the new values within 10 s: " + String.join(", ", pending));
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while confirming the reload");
+        }
+      }
+    }
+  }
+
+  private static List<String> createClauses(RoleSpec s) {
+    List<String> c = new ArrayList<>();
+    s.login().ifPresent(v -> c.add(v ? "LOGIN" : "NOLOGIN"));
+    s.replication().ifPresent(v -> c.add(v ? "REPLICATION" : "NOREPLICATION"));
+    s.superuser().ifPresent(v -> c.add(v ? "SUPERUSER" : "NOSUPERUSER"));
+    s.createdb().ifPresent(v -> c.add(v ? "CREATEDB" : "NOCREATEDB"));
+    s.createrole().ifPresent(v -> c.add(v ? "CREATEROLE" : "NOCREATEROLE"));
+    s.connectionLimit().ifPresent(v -> c.add("CONNECTION LIMIT " + v));
+    return c;
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Connection c = server.connect(); Statement st = c.createStatement()) {
+      st.execute("SET log_statement = 'none'");
+      st.execute(sql);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.pgconverge.cli;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.DesiredStateLoader;
+import io.pgconverge.desired.LoadResult;
+import io.pgconverge.desired.Problem;
+import io.pgconverge.loop.Reconciler;
+import io.pgconverge.plan.Action;
+import io.pgconverge.report.ReportLines;
+import io.pgconverge.report.RunReport;
+import io.pgconverge.report.UnifiedDiff;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The command line. Thin: it loads the desired state, calls the loop and maps the report to an exit code. */
+@Command(
+    name = "pgconverge",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:nothing needed changing (check: in sync; validate: valid)",
+      "1:the desired state is invalid or the command line is wrong; nothing touched",
+      "2:changes applied (check: drift found)",
+      "4:something failed (check: could not observe)",
+      "6:changes applied and something failed"
+    })
+public final class Main {
+  static final String DEFAULT_CONFIG = "/etc/pgconverge/desired-state.yaml";
+
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println(ex.getMessage());
+          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          return 1;
+        });
+    System.exit(cl.execute(args));
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"pgconverge " + (v == null ? "dev" : v)};
+    }
+  }
+
+  /** Options shared by the commands that converge or check a host. */
+  static class HostOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "desired-state file (default: " + DEFAULT_CONFIG + ")")
+    Path config = Path.of(DEFAULT_CONFIG);
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "log format on stderr (default: text)")
+    String logFormat = "text";
+  }
+
+  /** Loads the desired state, re-executes as postgres.user when root, then runs the loop once. */
+  abstract static class HostCommand implements Callable<Integer> {
+    @CommandLine.Mixin HostOptions opts = new HostOptions();
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    abstract boolean checkOnly();
+
+    void afterRun(RunReport report, PrintStream out) {}
+
+    @Override
+    public Integer call() throws Exception {
+      if (!List.of("text", "json").contains(opts.logFormat)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be text or json, got " + opts.logFormat);
+      }
+      LogSetup.configure(opts.logFormat);
+      Logger log = LoggerFactory.getLogger("pgconverge");
+      LoadResult loaded = DesiredStateLoader.load(opts.config.toAbsolutePath(), Hostname.get());
+      if (loaded instanceof LoadResult.Invalid invalid) {
+        for (Problem p : invalid.problems()) {
+          log.error("invalid desired state: {}", p);
+        }
+        log.error("{} result=invalid problems={} desired_state={}", spec.name(), invalid.problems().size(), opts.config);
+        return 1;
+      }
+      DesiredState desired = ((LoadResult.Valid) loaded).state();
+      if (RunAs.isRoot()) {
+        return RunAs.reexec(desired.postgres().user(), spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+      }
+      String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+      MDC.put("run", runId);
+      RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId);
+      for (ReportLines.Line line : ReportLines.of(report)) {
+        if (line.warning()) {
+          log.warn(line.text());
+        } else {
+          log.info(line.text());
+        }
+      }
+      afterRun(report, spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, StandardCharsets.UTF_8));
+      return report.result().exitCode();
+    }
+  }
+
+  @Command(name = "apply", description = "Converge this host once.", mixinStandardHelpOptions = true)
+  static final class Apply extends HostCommand {
+    boolean checkOnly() {
+      return false;
+    }
+  }
+
+  @Command(name = "check", description = "Observe and plan, change nothing; exit 2 when the host drifted.", mixinStandardHelpOptions = true)
+  static final class Check extends HostCommand {
+    @Option(names = "--diff", description = "print unified diffs of the files apply would rewrite")
+    boolean diff;
+
+    boolean checkOnly() {
+      return true;
+    }
+
+    @Override
+    void afterRun(RunReport report, PrintStream out) {
+      if (!diff) {
+        return;
+      }
+      for (Action.WriteFile w : report.fileWrites()) {
+        String before = w.previous().map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        out.print(UnifiedDiff.of(w.path().toString(), before, w.content()));
+      }
+      out.flush();
+    }
+  }
+
+  @Command(name = "validate", description = "Validate desired-state files; one file:line:column: field: message line per problem.", mixinStandardHelpOptions = true)
+  static final class Validate implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "desired-state files")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+      int rc = 0;
+      for (Path f : files) {
+        LoadResult r = DesiredStateLoader.load(f, Hostname.get());
+        if (r instanceof LoadResult.Invalid invalid) {
+          invalid.problems().forEach(p -> System.out.println(p));
+          rc = 1;
+        } else {
+          System.out.println(f + ": valid");
+        }
+      }
+      return rc;
+    }
+  }
+}

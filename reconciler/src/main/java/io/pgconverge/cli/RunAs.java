@@ -1,0 +1,58 @@
+package io.pgconverge.cli;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Started as root, pgconverge re-executes itself as {@code postgres.user} before it touches
+ * anything, as daemons that drop privileges do: then every file it writes and every connection
+ * it makes belongs to that user, on one code path.
+ */
+final class RunAs {
+  static final String MARKER = "PGCONVERGE_REEXEC";
+
+  private RunAs() {}
+
+  static boolean isRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+")[1].equals("0");
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** Runs this same command as {@code user} and returns its exit code. */
+  static int reexec(String user, String[] args) throws IOException, InterruptedException {
+    if (System.getenv(MARKER) != null) {
+      throw new IllegalStateException("re-executed as " + user + " but still root");
+    }
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> argv = new ArrayList<>(List.of("runuser", "-u", user, "--", javaBin));
+    for (String jvmArg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!jvmArg.startsWith("-agentlib:jdwp")) {
+        argv.add(jvmArg);
+      }
+    }
+    argv.add("-cp");
+    List<String> cp = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      cp.add(Path.of(entry).toAbsolutePath().toString());
+    }
+    argv.add(String.join(java.io.File.pathSeparator, cp));
+    argv.add(Main.class.getName());
+    argv.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+    pb.environment().put(MARKER, "1");
+    Process p = pb.start();
+    return p.waitFor();
+  }
+}

@@ -1,0 +1,98 @@
+package io.pgconverge.loop;
+
+import io.pgconverge.apply.Applier;
+import io.pgconverge.apply.Outcome;
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.host.LocalServer;
+import io.pgconverge.observe.Facts;
+import io.pgconverge.observe.HostProbe;
+import io.pgconverge.pg.ConfEntry;
+import io.pgconverge.pg.ConfParser;
+import io.pgconverge.pg.ConfSyntaxException;
+import io.pgconverge.plan.Action;
+import io.pgconverge.plan.Drift;
+import io.pgconverge.plan.ManagedFiles;
+import io.pgconverge.plan.Plan;
+import io.pgconverge.plan.Planner;
+import io.pgconverge.plan.Refusal;
+import io.pgconverge.report.RunReport;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of the loop: observe → plan → apply, repeated while the previous pass changed the host
+ * in a way that opens new facts (a new data directory, a started server), at most {@value
+ * #MAX_PASSES} times. Level-based: every pass plans from what it observes now. {@code check}
+ * makes a single pass and runs only the actions that change nothing.
+ */
+public final class Reconciler {
+  static final int MAX_PASSES = 4;
+  private final Clock clock;
+
+  public Reconciler(Clock clock) {
+    this.clock = clock;
+  }
+
+  public RunReport run(DesiredState desired, boolean checkOnly, String runId) {
+    Instant start = clock.instant();
+    long t0 = System.nanoTime();
+    LocalServer server = HostProbe.localServer(desired);
+    Applier applier = new Applier(server, checkOnly, confLineFields(desired));
+    Map<String, Drift> drifts = new LinkedHashMap<>();
+    List<Outcome> outcomes = new ArrayList<>();
+    List<Refusal> refusals = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    List<String> previousActions = List.of();
+    for (int pass = 1; pass <= MAX_PASSES; pass++) {
+      Facts facts = HostProbe.observe(desired);
+      Plan plan = Planner.plan(desired, facts);
+      for (Drift d : plan.drifts()) {
+        drifts.putIfAbsent(d.kind() + " " + d.subject(), d);
+      }
+      refusals.clear();
+      refusals.addAll(plan.refusals());
+      pending.clear();
+      pending.addAll(plan.pendingRestarts());
+      List<String> described = plan.actions().stream().filter(Action::mutates).map(Action::describe).toList();
+      if (checkOnly) {
+        outcomes.addAll(applier.apply(plan.actions()));
+        break;
+      }
+      if (!plan.hasMutations()) {
+        break;
+      }
+      if (described.equals(previousActions)) {
+        outcomes.add(new Outcome.Failed(plan.actions().get(0),
+            "the host did not converge: the same actions were planned again after they were applied"));
+        break;
+      }
+      previousActions = described;
+      List<Outcome> done = applier.apply(plan.actions());
+      outcomes.addAll(done);
+      if (done.stream().anyMatch(o -> !(o instanceof Outcome.Applied))) {
+        break;
+      }
+    }
+    return new RunReport(runId, checkOnly, desired.source(), start, Duration.ofNanos(System.nanoTime() - t0),
+        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of());
+  }
+
+  /** Maps a line of the rendered postgresql.conf to the desired-state field it came from. */
+  static java.util.function.IntFunction<String> confLineFields(DesiredState desired) {
+    Map<Integer, String> byLine = new HashMap<>();
+    try {
+      for (ConfEntry e : ConfParser.parse(ManagedFiles.postgresqlConf(desired)).entries()) {
+        byLine.put(e.line(), ManagedFiles.fieldOf(desired, e.name()));
+      }
+    } catch (ConfSyntaxException e) {
+      // our own rendering always parses; without the map, messages only lose the field
+    }
+    return byLine::get;
+  }
+}

@@ -1,0 +1,30 @@
+package io.pgconverge.observe;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything a run observed on this host, read-only. A fact that could not be read is recorded
+ * with the reason (an {@code Unreadable} or {@code Unreachable} case), never guessed.
+ *
+ * @param files the managed files (postgresql.conf, pg_hba.conf, postgresql.auto.conf) by path
+ * @param secrets the password files named in the desired state, by path
+ * @param binaries where the PostgreSQL server binaries were found
+ */
+public record Facts(
+    DataDirectoryFact dataDirectory,
+    Map<Path, FileFact> files,
+    ServerFact server,
+    Map<Path, Secret> secrets,
+    BinaryFact binaries) {
+
+  public Facts {
+    files = Map.copyOf(files);
+    secrets = Map.copyOf(secrets);
+  }
+
+  public FileFact file(Path path) {
+    FileFact f = files.get(path);
+    return f != null ? f : new FileFact.Unreadable(path, "not observed");
+  }
+}

@@ -1,0 +1,158 @@
+package io.pgconverge.plan;
+
+import io.pgconverge.desired.RoleSpec;
+import io.pgconverge.observe.Secret;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One step of a plan. Actions are values: {@code describe()} is what the log says (never a
+ * secret), {@link #needs()} the stages that must have succeeded, {@link #provides()} the stage
+ * whose failure stops the actions that need it.
+ */
+public sealed interface Action {
+  String describe();
+
+  default Set<Stage> needs() {
+    return Set.of();
+  }
+
+  default Optional<Stage> provides() {
+    return Optional.empty();
+  }
+
+  /** False for checks that change nothing (they also run under {@code check}). */
+  default boolean mutates() {
+    return true;
+  }
+
+  /** initdb into a staging directory beside PGDATA, then rename it into place. */
+  record InitDataDirectory(Path data, Path bin, String user, List<String> initdbArgs, Path config)
+      implements Action {
+    public String describe() {
+      return "initdb " + data + " (built beside it, moved into place when complete)";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.DATA_DIRECTORY);
+    }
+  }
+
+  /** Loads a candidate postgresql.conf with the server binary itself ({@code postgres -C}) before it is written. */
+  record ValidateConfig(Path target, String content, Path bin) implements Action {
+    public String describe() {
+      return "validate the new " + target.getFileName() + " with " + bin.resolve("postgres") + " -C";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.CONFIG_FILES);
+    }
+
+    public boolean mutates() {
+      return false;
+    }
+  }
+
+  /** Atomically replaces a file (temp file, fsync, rename). {@code previous} is restored if the server rejects it. */
+  record WriteFile(Path path, String content, Optional<byte[]> previous, String why) implements Action {
+    public String describe() {
+      return "rewrite " + path + " (" + why + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.DATA_DIRECTORY, Stage.CONFIG_FILES);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.CONFIG_FILES);
+    }
+  }
+
+  /** Removes ALTER SYSTEM overrides of managed settings: {@code ALTER SYSTEM RESET} while the server runs. */
+  record ResetAlterSystem(List<String> names) implements Action {
+    public String describe() {
+      return "ALTER SYSTEM RESET " + String.join(", ", names);
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** Starts the server with pg_ctl and waits, bounded, until it accepts connections. */
+  record StartServer(Path configDir, Path data, Path bin, Path logFile) implements Action {
+    public String describe() {
+      return "start the server (pg_ctl start, log " + logFile + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.DATA_DIRECTORY);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /** pg_reload_conf(), after checking the server's own views of the files, then confirms the values loaded. */
+  record ReloadServer(List<String> reasons, List<ExpectedSetting> expect) implements Action {
+    public String describe() {
+      return "reload the server (" + String.join("; ", reasons) + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER, Stage.CONFIG_FILES);
+    }
+  }
+
+  /** A clean restart (pg_ctl stop -m fast, start), allowed by policy.restart: always. */
+  record RestartServer(Path configDir, Path data, Path bin, Path logFile, List<String> reasons)
+      implements Action {
+    public String describe() {
+      return "restart the server (" + String.join("; ", reasons) + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER, Stage.CONFIG_FILES);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /** CREATE ROLE with the listed attributes and, when a password file is given, a client-hashed SCRAM verifier. */
+  record CreateRole(RoleSpec spec, Optional<Secret.Readable> password) implements Action {
+    public String describe() {
+      return "create role " + spec.name();
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** ALTER ROLE with attribute clauses (LOGIN, NOCREATEDB, CONNECTION LIMIT 20, ...). */
+  record AlterRole(String name, List<String> clauses) implements Action {
+    public String describe() {
+      return "alter role " + name + " " + String.join(" ", clauses);
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** ALTER ROLE … PASSWORD with a SCRAM verifier hashed here; the clear text never reaches the server. */
+  record SetPassword(String name, Secret.Readable password) implements Action {
+    public String describe() {
+      return "set the password of role " + name + " from " + password.file() + " (sent as a SCRAM verifier)";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.pgconverge.plan;
+
+/** What kind of thing drifted; its text is the word used in logs and metrics. */
+public enum DriftKind {
+  DATA_DIRECTORY("data-directory"),
+  SETTING("setting"),
+  CONFIG_FILE("config-file"),
+  HBA("hba"),
+  ALTER_SYSTEM("alter-system"),
+  SERVER("server"),
+  ROLE("role"),
+  PENDING_RESTART("pending-restart");
+
+  private final String text;
+
+  DriftKind(String text) {
+    this.text = text;
+  }
+
+  public String text() {
+    return text;
+  }
+}

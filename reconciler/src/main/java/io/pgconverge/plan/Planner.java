@@ -1,0 +1,479 @@
+package io.pgconverge.plan;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.PostgresSpec;
+import io.pgconverge.desired.RestartPolicy;
+import io.pgconverge.desired.RoleSpec;
+import io.pgconverge.observe.BinaryFact;
+import io.pgconverge.observe.DataDirectoryFact;
+import io.pgconverge.observe.Facts;
+import io.pgconverge.observe.FileFact;
+import io.pgconverge.observe.FileSettingError;
+import io.pgconverge.observe.LiveRole;
+import io.pgconverge.observe.LiveSetting;
+import io.pgconverge.observe.Secret;
+import io.pgconverge.observe.ServerFact;
+import io.pgconverge.pg.ConfEntry;
+import io.pgconverge.pg.ConfFile;
+import io.pgconverge.pg.ConfParser;
+import io.pgconverge.pg.ConfSyntaxException;
+import io.pgconverge.pg.PasswordVerifiers;
+import io.pgconverge.pg.SettingContext;
+import io.pgconverge.pg.SettingValues;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides what this host needs: {@code plan(desired, facts)} returns the drift and the actions
+ * that fix it. Pure: no I/O, no logger, no clock; the same inputs always give the same plan.
+ *
+ * <p>The decision, in order:
+ *
+ * <ol>
+ *   <li>Without server binaries nothing can be done: refuse.
+ *   <li>Data directory: foreign content or an unreadable directory is refused and nothing else is
+ *       planned (the data is never touched). Missing or empty: initdb (built beside PGDATA).
+ *   <li>postgresql.conf is rendered in full and compared byte for byte with the file on disk. When
+ *       the bytes differ, each setting is compared by meaning (units and booleans normalised with
+ *       the live server's pg_settings types) to name the drift; if no setting differs the drift is
+ *       layout or comments only. The new file is validated by the server binary, then written.
+ *   <li>pg_hba.conf likewise, line by line.
+ *   <li>ALTER SYSTEM overrides of a managed setting in postgresql.auto.conf are drift and are
+ *       reset.
+ *   <li>Server: stopped, it is started. Running, every managed setting's live value is compared
+ *       with the desired one by meaning: a mismatch of a reloadable setting (or a changed
+ *       pg_hba.conf, or a setting removed from the file) asks for a reload, which is confirmed
+ *       afterwards; a mismatch of a postmaster setting asks for a restart, done only under
+ *       {@code policy.restart: always} and otherwise reported as pending on every run.
+ *   <li>Roles, on a running primary: each listed role is created or altered to match; its
+ *       password is checked against the stored verifier and set, hashed here, only when it does
+ *       not match. Roles not listed are left alone.
+ * </ol>
+ */
+public final class Planner {
+  private final DesiredState desired;
+  private final Facts facts;
+  private final PostgresSpec pg;
+  private final Map<String, Drift> drifts = new LinkedHashMap<>();
+  private final List<Action> actions = new ArrayList<>();
+  private final List<Refusal> refusals = new ArrayList<>();
+  private final List<String> pendingRestarts = new ArrayList<>();
+
+  private Planner(DesiredState desired, Facts facts) {
+    this.desired = desired;
+    this.facts = facts;
+    this.pg = desired.postgres();
+  }
+
+  /** Plans the convergence of this host; has no side effects. */
+  public static Plan plan(DesiredState desired, Facts facts) {
+    return new Planner(desired, facts).build();
+  }
+
+  private Plan build() {
+    if (!(facts.binaries() instanceof BinaryFact.Found found)) {
+      refuse(RefusalReason.NO_BINARIES, "postgres.bin", ((BinaryFact.NotFound) facts.binaries()).reason());
+      return result();
+    }
+    Path bin = found.directory();
+    DataDirectoryFact dataDir = facts.dataDirectory();
+    boolean bootstrap = false;
+    if (dataDir instanceof DataDirectoryFact.Foreign f) {
+      refuse(RefusalReason.FOREIGN_DATA, "data directory " + f.path(), "found " + summarize(f.entries()));
+      return result();
+    } else if (dataDir instanceof DataDirectoryFact.Unreadable u) {
+      refuse(RefusalReason.DATA_DIRECTORY_UNREADABLE, "data directory " + u.path(), u.reason());
+      return result();
+    } else if (dataDir instanceof DataDirectoryFact.Missing || dataDir instanceof DataDirectoryFact.Empty) {
+      String state = dataDir instanceof DataDirectoryFact.Missing ? "missing" : "empty";
+      drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb", desired.where("postgres.data"));
+      actions.add(new Action.InitDataDirectory(pg.data(), bin, pg.user(), pg.initdbArgs(), pg.config()));
+      bootstrap = true;
+    }
+
+    ServerFact server = bootstrap ? new ServerFact.NotRunning("bootstrapping") : facts.server();
+    Map<String, LiveSetting> live =
+        server instanceof ServerFact.Running r ? r.settings() : Map.of();
+    if (server instanceof ServerFact.Unreachable u) {
+      refuse(RefusalReason.SERVER_UNREACHABLE, "server on port " + desired.port(), u.reason());
+    }
+
+    boolean confChanged = planPostgresqlConf(bin, bootstrap, live);
+    boolean hbaChanged = planHba(bootstrap);
+    planAutoConf(bootstrap, server);
+
+    if (server instanceof ServerFact.NotRunning) {
+      if (!bootstrap) {
+        drift(DriftKind.SERVER, "server", "running", "stopped", "start", "");
+      }
+      actions.add(new Action.StartServer(pg.config(), pg.data(), bin, startLog()));
+    } else if (server instanceof ServerFact.Running r) {
+      planLiveSettings(r, bin, hbaChanged);
+      if (!r.inRecovery()) {
+        planRoles(r);
+      }
+    }
+    return result();
+  }
+
+  // ---- postgresql.conf ----------------------------------------------------------------------
+
+  private boolean planPostgresqlConf(Path bin, boolean bootstrap, Map<String, LiveSetting> live) {
+    Path path = pg.postgresqlConf();
+    String rendered = ManagedFiles.postgresqlConf(desired);
+    FileFact onDisk = facts.file(path);
+    if (onDisk instanceof FileFact.Unreadable u) {
+      refuse(RefusalReason.FILE_UNREADABLE, path.toString(), u.reason());
+      return false;
+    }
+    if (onDisk instanceof FileFact.Present p && Arrays.equals(p.bytes(), bytes(rendered))) {
+      return false;
+    }
+    if (!bootstrap) {
+      if (onDisk instanceof FileFact.Present p) {
+        int before = drifts.size();
+        compareConfSettings(p, live);
+        if (drifts.size() == before) {
+          drift(DriftKind.CONFIG_FILE, path.toString(), "managed content", "layout or comments differ", "rewrite", "");
+        }
+      } else {
+        drift(DriftKind.CONFIG_FILE, path.toString(), "managed content", "absent", "write", "");
+      }
+    }
+    actions.add(new Action.ValidateConfig(path, rendered, bin));
+    actions.add(new Action.WriteFile(path, rendered, previous(onDisk), "settings from " + desired.source().getFileName()));
+    return true;
+  }
+
+  private void compareConfSettings(FileFact.Present onDisk, Map<String, LiveSetting> live) {
+    ConfFile parsed;
+    try {
+      parsed = ConfParser.parse(onDisk.text());
+    } catch (ConfSyntaxException e) {
+      drift(DriftKind.CONFIG_FILE, onDisk.path().toString(), "managed content",
+          "does not parse at line " + e.line() + ": " + e.getMessage(), "rewrite", "");
+      return;
+    }
+    Map<String, ConfEntry> disk = parsed.effective();
+    Map<String, String> want = ManagedFiles.settings(desired);
+    for (Map.Entry<String, String> w : want.entrySet()) {
+      ConfEntry d = disk.get(w.getKey());
+      if (d == null) {
+        drift(DriftKind.SETTING, w.getKey(), w.getValue(), "absent from " + onDisk.path().getFileName(),
+            "rewrite " + onDisk.path().getFileName(), ManagedFiles.fieldOf(desired, w.getKey()));
+      } else if (!same(live.get(w.getKey()), d.value(), w.getValue())) {
+        drift(DriftKind.SETTING, w.getKey(), w.getValue(), d.value() + " (" + onDisk.path().getFileName() + ":" + d.line() + ")",
+            "rewrite " + onDisk.path().getFileName(), ManagedFiles.fieldOf(desired, w.getKey()));
+      }
+    }
+    for (ConfEntry d : disk.values()) {
+      if (!want.containsKey(d.name())) {
+        drift(DriftKind.SETTING, d.name(), "not set", d.value() + " (" + onDisk.path().getFileName() + ":" + d.line() + ")",
+            "rewrite " + onDisk.path().getFileName(), "");
+      }
+    }
+    if (!parsed.includes().isEmpty()) {
+      drift(DriftKind.CONFIG_FILE, onDisk.path().toString(), "no include directives",
+          parsed.includes().size() + " include directive(s)", "rewrite", "");
+    }
+  }
+
+  // ---- pg_hba.conf --------------------------------------------------------------------------
+
+  private boolean planHba(boolean bootstrap) {
+    Path path = pg.hbaConf();
+    String rendered = ManagedFiles.hbaConf(desired);
+    FileFact onDisk = facts.file(path);
+    if (onDisk instanceof FileFact.Unreadable u) {
+      refuse(RefusalReason.FILE_UNREADABLE, path.toString(), u.reason());
+      return false;
+    }
+    if (onDisk instanceof FileFact.Present p && Arrays.equals(p.bytes(), bytes(rendered))) {
+      return false;
+    }
+    if (!bootstrap) {
+      if (onDisk instanceof FileFact.Present p) {
+        List<String> want = records(rendered);
+        List<String> have = records(p.text());
+        int before = drifts.size();
+        for (int i = 0; i < want.size(); i++) {
+          String w = want.get(i);
+          int at = have.indexOf(w);
+          if (at < 0) {
+            drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), w, "missing", "rewrite pg_hba.conf, reload", desired.where("postgres.hba"));
+          } else if (at != i) {
+            drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), w, "at position " + (at + 1) + " (order matters: first match wins)",
+                "rewrite pg_hba.conf, reload", desired.where("postgres.hba"));
+          }
+        }
+        for (String h : have) {
+          if (!want.contains(h)) {
+            drift(DriftKind.HBA, "pg_hba.conf record", "absent", h, "rewrite pg_hba.conf, reload", "");
+          }
+        }
+        if (drifts.size() == before) {
+          drift(DriftKind.CONFIG_FILE, path.toString(), "managed content", "layout or comments differ", "rewrite", "");
+        }
+      } else {
+        drift(DriftKind.CONFIG_FILE, path.toString(), "managed content", "absent", "write", "");
+      }
+    }
+    actions.add(new Action.WriteFile(path, rendered, previous(onDisk), "hba lines from " + desired.source().getFileName()));
+    return onDisk instanceof FileFact.Present p && !normalizedRecords(p.text()).equals(normalizedRecords(rendered));
+  }
+
+  /** Non-comment, non-blank lines with white space folded: what the server reads. */
+  private static List<String> records(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : text.split("\n", -1)) {
+      String s = line.replaceAll("#.*$", "").strip();
+      if (!s.isEmpty()) {
+        out.add(s.replaceAll("\\s+", " "));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> normalizedRecords(String text) {
+    return records(text);
+  }
+
+  // ---- postgresql.auto.conf -----------------------------------------------------------------
+
+  private void planAutoConf(boolean bootstrap, ServerFact server) {
+    if (bootstrap) {
+      return;
+    }
+    Path path = pg.autoConf();
+    FileFact onDisk = facts.file(path);
+    if (!(onDisk instanceof FileFact.Present p)) {
+      return;
+    }
+    ConfFile parsed;
+    try {
+      parsed = ConfParser.parse(p.text());
+    } catch (ConfSyntaxException e) {
+      refuse(RefusalReason.CONFIG_UNPARSEABLE, path.toString(), "line " + e.line() + ": " + e.getMessage());
+      return;
+    }
+    Map<String, String> managed = ManagedFiles.settings(desired);
+    Set<String> overridden = new LinkedHashSet<>();
+    for (ConfEntry e : parsed.entries()) {
+      if (managed.containsKey(e.name()) && overridden.add(e.name())) {
+        drift(DriftKind.ALTER_SYSTEM, e.name(), "not overridden (" + managed.get(e.name()) + " from postgresql.conf)",
+            e.value() + " (postgresql.auto.conf:" + e.line() + ")", "ALTER SYSTEM RESET", ManagedFiles.fieldOf(desired, e.name()));
+      }
+    }
+    if (overridden.isEmpty()) {
+      return;
+    }
+    if (server instanceof ServerFact.Running) {
+      actions.add(new Action.ResetAlterSystem(List.copyOf(overridden)));
+    } else {
+      StringBuilder kept = new StringBuilder();
+      List<String> lines = p.text().lines().toList();
+      Set<Integer> drop = new LinkedHashSet<>();
+      for (ConfEntry e : parsed.entries()) {
+        if (overridden.contains(e.name())) {
+          drop.add(e.line());
+        }
+      }
+      for (int i = 0; i < lines.size(); i++) {
+        if (!drop.contains(i + 1)) {
+          kept.append(lines.get(i)).append('\n');
+        }
+      }
+      actions.add(new Action.WriteFile(path, kept.toString(), Optional.of(p.bytes()), "remove ALTER SYSTEM overrides of managed settings"));
+    }
+  }
+
+  // ---- the running server -------------------------------------------------------------------
+
+  private void planLiveSettings(ServerFact.Running server, Path bin, boolean hbaChanged) {
+    Map<String, String> want = ManagedFiles.settings(desired);
+    List<String> reload = new ArrayList<>();
+    List<String> restart = new ArrayList<>();
+    List<ExpectedSetting> expect = new ArrayList<>();
+    for (Map.Entry<String, String> w : want.entrySet()) {
+      LiveSetting ls = server.settings().get(w.getKey());
+      if (ls == null || same(ls, ls.setting(), w.getValue())) {
+        continue;
+      }
+      String actual = ls.setting() + (ls.unit() == null ? "" : " (unit " + ls.unit() + ")") + " in the running server";
+      String field = ManagedFiles.fieldOf(desired, w.getKey());
+      if (SettingContext.of(ls.context()).needsRestart()) {
+        restart.add(w.getKey());
+        drift(DriftKind.SETTING, w.getKey(), w.getValue(), actual, restartRemedy(), field);
+      } else {
+        reload.add(w.getKey());
+        expect.add(new ExpectedSetting(w.getKey(), w.getValue(), ls.vartype(), ls.unit()));
+        drift(DriftKind.SETTING, w.getKey(), w.getValue(), actual, "reload", field);
+      }
+    }
+    String conf = pg.postgresqlConf().toString();
+    for (LiveSetting ls : server.settings().values()) {
+      if (want.containsKey(ls.name())) {
+        if (ls.pendingRestart() && !restart.contains(ls.name())) {
+          restart.add(ls.name());
+        }
+        continue;
+      }
+      if ("configuration file".equals(ls.source()) && conf.equals(ls.sourcefile())) {
+        String remedy = SettingContext.of(ls.context()).needsRestart() ? restartRemedy() : "reload";
+        drift(DriftKind.SETTING, ls.name(), "default (not in the desired state)", ls.setting() + " in the running server", remedy, "");
+        (remedy.equals("reload") ? reload : restart).add(ls.name());
+      } else if (ls.pendingRestart()) {
+        restart.add(ls.name());
+      }
+    }
+    List<String> reasons = new ArrayList<>();
+    if (!reload.isEmpty()) {
+      reasons.add("settings " + String.join(", ", reload));
+    }
+    if (hbaChanged) {
+      reasons.add("pg_hba.conf changed");
+    }
+    boolean restarting = !restart.isEmpty() && desired.policy().restart() == RestartPolicy.ALWAYS;
+    if (!restart.isEmpty()) {
+      if (restarting) {
+        actions.add(new Action.RestartServer(pg.config(), pg.data(), bin, startLog(),
+            List.of("settings that need a restart: " + String.join(", ", restart))));
+      } else {
+        for (String name : restart) {
+          pendingRestarts.add(name);
+          if (!drifts.containsKey(key(DriftKind.SETTING, name))) {
+            drift(DriftKind.PENDING_RESTART, name, "loaded", "waits for a restart", restartRemedy(), ManagedFiles.fieldOf(desired, name));
+          }
+        }
+      }
+    }
+    if (!reasons.isEmpty() && !restarting) {
+      actions.add(new Action.ReloadServer(reasons, expect));
+    }
+    for (FileSettingError e : server.configErrors()) {
+      if (!conf.equals(e.file()) && !pg.hbaConf().toString().equals(e.file())) {
+        drift(DriftKind.CONFIG_FILE, e.file() + ":" + e.line(), "no error", e.error(), "none (not a managed file)", "");
+      }
+    }
+  }
+
+  private String restartRemedy() {
+    return desired.policy().restart() == RestartPolicy.ALWAYS
+        ? "restart"
+        : "pending restart (policy.restart: never)";
+  }
+
+  // ---- roles --------------------------------------------------------------------------------
+
+  private void planRoles(ServerFact.Running server) {
+    for (RoleSpec spec : desired.roles()) {
+      Optional<Secret.Readable> password = Optional.empty();
+      if (spec.passwordFile().isPresent()) {
+        Secret s = facts.secrets().get(spec.passwordFile().get());
+        if (s instanceof Secret.Readable r) {
+          password = Optional.of(r);
+        } else {
+          String why = s instanceof Secret.Unreadable u ? u.reason() : "not read";
+          refuse(RefusalReason.SECRET_UNREADABLE, "role " + spec.name() + " password_file " + spec.passwordFile().get(),
+              why + " (" + desired.where(spec.field("password_file")) + ")");
+        }
+      }
+      LiveRole live = server.roles().get(spec.name());
+      if (live == null) {
+        drift(DriftKind.ROLE, spec.name(), "present", "absent", "create role", desired.where("roles[" + spec.index() + "].name"));
+        actions.add(new Action.CreateRole(spec, password));
+        continue;
+      }
+      List<String> clauses = new ArrayList<>();
+      attribute(spec, "login", spec.login(), live.login(), "LOGIN", "NOLOGIN", clauses);
+      attribute(spec, "replication", spec.replication(), live.replication(), "REPLICATION", "NOREPLICATION", clauses);
+      attribute(spec, "superuser", spec.superuser(), live.superuser(), "SUPERUSER", "NOSUPERUSER", clauses);
+      attribute(spec, "createdb", spec.createdb(), live.createdb(), "CREATEDB", "NOCREATEDB", clauses);
+      attribute(spec, "createrole", spec.createrole(), live.createrole(), "CREATEROLE", "NOCREATEROLE", clauses);
+      if (spec.connectionLimit().isPresent() && spec.connectionLimit().get() != live.connectionLimit()) {
+        drift(DriftKind.ROLE, spec.name() + ".connection_limit", spec.connectionLimit().get().toString(),
+            Integer.toString(live.connectionLimit()), "alter role", desired.where(spec.field("connection_limit")));
+        clauses.add("CONNECTION LIMIT " + spec.connectionLimit().get());
+      }
+      if (!clauses.isEmpty()) {
+        actions.add(new Action.AlterRole(spec.name(), clauses));
+      }
+      if (password.isPresent()) {
+        Optional<String> verifier = live.verifier();
+        if (verifier.isEmpty() || !PasswordVerifiers.matches(password.get().value(), spec.name(), verifier.get())) {
+          drift(DriftKind.ROLE, spec.name() + ".password", "the one in " + password.get().file(),
+              verifier.isEmpty() ? "none set" : "a different password", "set password", desired.where(spec.field("password_file")));
+          actions.add(new Action.SetPassword(spec.name(), password.get()));
+        }
+      }
+    }
+  }
+
+  private void attribute(RoleSpec spec, String name, Optional<Boolean> want, boolean have, String yes, String no, List<String> clauses) {
+    if (want.isPresent() && want.get() != have) {
+      drift(DriftKind.ROLE, spec.name() + "." + name, want.get().toString(), Boolean.toString(have), "alter role",
+          desired.where(spec.field(name)));
+      clauses.add(want.get() ? yes : no);
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private static boolean same(LiveSetting type, String actual, String desiredValue) {
+    if (actual.equals(desiredValue)) {
+      return true;
+    }
+    if (type == null) {
+      return false;
+    }
+    return SettingValues.sameMeaning(actual, desiredValue, type.vartype(), type.unit());
+  }
+
+  private Path startLog() {
+    return pg.data().resolve("log").resolve("pgconverge-start.log");
+  }
+
+  private static Optional<byte[]> previous(FileFact f) {
+    return f instanceof FileFact.Present p ? Optional.of(p.bytes()) : Optional.empty();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String summarize(List<String> entries) {
+    List<String> shown = entries.subList(0, Math.min(5, entries.size()));
+    return String.join(", ", shown) + (entries.size() > 5 ? " and " + (entries.size() - 5) + " more" : "");
+  }
+
+  private static String key(DriftKind kind, String subject) {
+    return kind + "\u0000" + subject;
+  }
+
+  /** Records a drift; a second drift of the same subject adds its remedy to the first. */
+  private void drift(DriftKind kind, String subject, String want, String have, String remedy, String where) {
+    String k = key(kind, subject);
+    Drift old = drifts.get(k);
+    if (old == null) {
+      drifts.put(k, new Drift(kind, subject, want, have, remedy, where));
+    } else if (!old.remedy().contains(remedy)) {
+      drifts.put(k, new Drift(kind, subject, old.desired(), old.actual(), old.remedy() + ", " + remedy, old.where()));
+    }
+  }
+
+  private void refuse(RefusalReason reason, String subject, String detail) {
+    refusals.add(new Refusal(reason, subject, detail));
+  }
+
+  private Plan result() {
+    return new Plan(List.copyOf(drifts.values()), actions, refusals, pendingRestarts);
+  }
+}

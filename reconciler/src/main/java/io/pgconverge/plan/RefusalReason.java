@@ -1,0 +1,22 @@
+package io.pgconverge.plan;
+
+/** Why the plan refuses to touch something; the text is what the log says. */
+public enum RefusalReason {
+  FOREIGN_DATA("the data directory holds files that are not a PostgreSQL cluster; refusing to touch it"),
+  DATA_DIRECTORY_UNREADABLE("the data directory cannot be read"),
+  NO_BINARIES("the PostgreSQL server binaries were not found"),
+  SERVER_UNREACHABLE("the server could not be queried"),
+  FILE_UNREADABLE("a managed file could not be read"),
+  SECRET_UNREADABLE("a password file could not be read"),
+  CONFIG_UNPARSEABLE("a config file on disk does not parse");
+
+  private final String text;
+
+  RefusalReason(String text) {
+    this.text = text;
+  }
+
+  public String text() {
+    return text;
+  }
+}

@@ -1,0 +1,73 @@
+package io.pgconverge.report;
+
+import io.pgconverge.apply.Outcome;
+import io.pgconverge.plan.Action;
+import io.pgconverge.plan.Drift;
+import io.pgconverge.plan.Refusal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What one run found and did. Holds no secret: drifts, outcomes and refusals are built from
+ * descriptions that never include a password.
+ */
+public record RunReport(
+    String runId,
+    boolean checkOnly,
+    Path desiredState,
+    Instant startedAt,
+    Duration duration,
+    List<Drift> drifts,
+    List<Outcome> outcomes,
+    List<Refusal> refusals,
+    List<String> pendingRestarts,
+    List<String> problems) {
+
+  public RunReport {
+    drifts = List.copyOf(drifts);
+    outcomes = List.copyOf(outcomes);
+    refusals = List.copyOf(refusals);
+    pendingRestarts = List.copyOf(pendingRestarts);
+    problems = List.copyOf(problems);
+  }
+
+  public long applied() {
+    return outcomes.stream().filter(o -> o instanceof Outcome.Applied && o.action().mutates()).count();
+  }
+
+  public long failed() {
+    return outcomes.stream().filter(o -> o instanceof Outcome.Failed).count();
+  }
+
+  public RunResult result() {
+    if (!problems.isEmpty()) {
+      return RunResult.INVALID;
+    }
+    boolean failures = failed() > 0 || !refusals.isEmpty();
+    if (checkOnly) {
+      if (failures) {
+        return RunResult.FAILED;
+      }
+      return drifts.isEmpty() && pendingRestarts.isEmpty() ? RunResult.IN_SYNC : RunResult.DRIFT;
+    }
+    boolean changed = applied() > 0;
+    if (changed && failures) {
+      return RunResult.CHANGED_WITH_FAILURES;
+    }
+    if (failures) {
+      return RunResult.FAILED;
+    }
+    return changed ? RunResult.CHANGED : RunResult.IN_SYNC;
+  }
+
+  /** The actions that would rewrite a file, for {@code check --diff}. */
+  public List<Action.WriteFile> fileWrites() {
+    return outcomes.stream()
+        .map(Outcome::action)
+        .filter(a -> a instanceof Action.WriteFile)
+        .map(a -> (Action.WriteFile) a)
+        .toList();
+  }
+}

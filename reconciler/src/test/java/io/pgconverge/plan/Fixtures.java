@@ -1,0 +1,120 @@
+package io.pgconverge.plan;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.HbaLineSpec;
+import io.pgconverge.desired.Locations;
+import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
+import io.pgconverge.desired.Policy;
+import io.pgconverge.desired.PostgresSpec;
+import io.pgconverge.desired.ReplicationSpec;
+import io.pgconverge.desired.RestartPolicy;
+import io.pgconverge.desired.RoleSpec;
+import io.pgconverge.observe.BinaryFact;
+import io.pgconverge.observe.DataDirectoryFact;
+import io.pgconverge.observe.Facts;
+import io.pgconverge.observe.FileFact;
+import io.pgconverge.observe.LiveRole;
+import io.pgconverge.observe.LiveSetting;
+import io.pgconverge.observe.Secret;
+import io.pgconverge.observe.ServerFact;
+import io.pgconverge.pg.ScramSha256;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A desired state and the facts of a host that matches it exactly, to be bent by each test. */
+final class Fixtures {
+  static final Path DATA = Path.of("/srv/pg/data");
+  static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
+  static final Path APP_PASSWORD = Path.of("/etc/pgconverge/app.password");
+
+  final Map<String, String> settings = new LinkedHashMap<>();
+  final List<String> hba = new ArrayList<>(List.of("local all postgres peer", "host all all 127.0.0.1/32 scram-sha-256",
+      "host replication replicator peers scram-sha-256"));
+  RestartPolicy restart = RestartPolicy.NEVER;
+  final List<RoleSpec> roles = new ArrayList<>();
+
+  Fixtures() {
+    settings.put("listen_addresses", "*");
+    settings.put("wal_level", "replica");
+    settings.put("work_mem", "4MB");
+    settings.put("shared_buffers", "128MB");
+    settings.put("wal_keep_size", "1GB");
+    roles.add(new RoleSpec(0, "app", Optional.of(true), Optional.empty(), Optional.empty(), Optional.of(true),
+        Optional.empty(), Optional.of(20), Optional.of(APP_PASSWORD)));
+  }
+
+  DesiredState desired() {
+    List<HbaLineSpec> lines = new ArrayList<>();
+    for (int i = 0; i < hba.size(); i++) {
+      lines.add(new HbaLineSpec(i, hba.get(i)));
+    }
+    return new DesiredState(Path.of("/etc/pgconverge/desired-state.yaml"), 1, "main", "node1",
+        List.of(new Peer("node1", "10.0.0.11", 5432, PeerRole.PRIMARY), new Peer("node2", "10.0.0.12", 5432, PeerRole.REPLICA)),
+        new PostgresSpec(Optional.of(BIN), DATA, DATA, "postgres", List.of(), settings, lines, Path.of("/var/run/postgresql")),
+        roles, Optional.of(new ReplicationSpec("replicator", Path.of("/etc/pgconverge/replicator.password"), true)),
+        new Policy(restart), Locations.NONE);
+  }
+
+  /** The live pg_settings rows of a server running exactly the desired values. */
+  static Map<String, LiveSetting> liveMatching() {
+    Map<String, LiveSetting> m = new LinkedHashMap<>();
+    String conf = DATA.resolve("postgresql.conf").toString();
+    put(m, new LiveSetting("listen_addresses", "*", null, "string", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("wal_level", "replica", null, "enum", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("work_mem", "4096", "kB", "integer", "user", "configuration file", conf, false));
+    put(m, new LiveSetting("shared_buffers", "16384", "8kB", "integer", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("wal_keep_size", "1024", "MB", "integer", "sighup", "configuration file", conf, false));
+    put(m, new LiveSetting("cluster_name", "main", null, "string", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("port", "5432", null, "integer", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("unix_socket_directories", "/var/run/postgresql", null, "string", "postmaster", "configuration file", conf, false));
+    put(m, new LiveSetting("max_connections", "100", null, "integer", "postmaster", "default", null, false));
+    return m;
+  }
+
+  private static void put(Map<String, LiveSetting> m, LiveSetting s) {
+    m.put(s.name(), s);
+  }
+
+  static final String APP_SECRET = "app-secret-1";
+  static final String APP_VERIFIER = ScramSha256.verifier(APP_SECRET, "0123456789abcdef".getBytes(StandardCharsets.UTF_8), 4096);
+
+  static Map<String, LiveRole> rolesMatching() {
+    Map<String, LiveRole> m = new LinkedHashMap<>();
+    m.put("postgres", new LiveRole("postgres", true, true, true, true, true, -1, Optional.empty()));
+    m.put("app", new LiveRole("app", true, false, false, true, false, 20, Optional.of(APP_VERIFIER)));
+    return m;
+  }
+
+  /** Facts of a host that already matches {@link #desired()}: same file bytes, same live values. */
+  Facts converged() {
+    return converged(liveMatching(), rolesMatching());
+  }
+
+  Facts converged(Map<String, LiveSetting> live, Map<String, LiveRole> roles) {
+    DesiredState d = desired();
+    return facts(new DataDirectoryFact.Initialized(DATA, "15", Optional.empty()),
+        ManagedFiles.postgresqlConf(d), ManagedFiles.hbaConf(d), null,
+        new ServerFact.Running(150000, false, Instant.EPOCH, live, roles, List.of()));
+  }
+
+  Facts facts(DataDirectoryFact data, String conf, String hbaText, String autoConf, ServerFact server) {
+    Map<Path, FileFact> files = new LinkedHashMap<>();
+    files.put(DATA.resolve("postgresql.conf"), file(DATA.resolve("postgresql.conf"), conf));
+    files.put(DATA.resolve("pg_hba.conf"), file(DATA.resolve("pg_hba.conf"), hbaText));
+    files.put(DATA.resolve("postgresql.auto.conf"), file(DATA.resolve("postgresql.auto.conf"),
+        autoConf == null ? "# Do not edit this file manually!\n# It will be overwritten by the ALTER SYSTEM command.\n" : autoConf));
+    return new Facts(data, files, server, Map.of(APP_PASSWORD, new Secret.Readable(APP_PASSWORD, APP_SECRET)),
+        new BinaryFact.Found(BIN));
+  }
+
+  static FileFact file(Path p, String text) {
+    return text == null ? new FileFact.Absent(p) : new FileFact.Present(p, text.getBytes(StandardCharsets.UTF_8));
+  }
+}
