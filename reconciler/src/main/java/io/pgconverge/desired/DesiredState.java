@@ -11,6 +11,7 @@ import java.util.Optional;
  *
  * @param source the file it was read from
  * @param locations where each field was written, for messages
+ * @param schedule when the daemon runs on its own
  */
 public record DesiredState(
     Path source,
@@ -22,11 +23,27 @@ public record DesiredState(
     List<RoleSpec> roles,
     Optional<ReplicationSpec> replication,
     Policy policy,
-    Locations locations) {
+    Locations locations,
+    Schedule schedule) {
 
   public DesiredState {
     peers = List.copyOf(peers);
     roles = List.copyOf(roles);
+  }
+
+  /** A desired state with the default schedule (every 5m, jitter 30s). */
+  public DesiredState(
+      Path source,
+      int version,
+      String cluster,
+      String self,
+      List<Peer> peers,
+      PostgresSpec postgres,
+      List<RoleSpec> roles,
+      Optional<ReplicationSpec> replication,
+      Policy policy,
+      Locations locations) {
+    this(source, version, cluster, self, peers, postgres, roles, replication, policy, locations, Schedule.DEFAULT);
   }
 
   /** The peer entry of this host. */

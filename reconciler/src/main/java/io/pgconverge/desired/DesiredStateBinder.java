@@ -8,6 +8,7 @@ import io.pgconverge.desired.YamlNode.Sequence;
 import io.pgconverge.pg.HbaLine;
 import io.pgconverge.pg.HbaSyntaxException;
 import java.nio.file.InvalidPathException;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +30,7 @@ import java.util.stream.Collectors;
  *
  * <ol>
  *   <li>Bind each section on its own (version, cluster, self, peers, postgres, roles, replication,
- *       policy): check its keys, their types and ranges, and record where every field was
+ *       policy, schedule): check its keys, their types and ranges, and record where every field was
  *       written. A field that fails is left out and binding goes on, so one run reports every
  *       problem, not only the first.
  *   <li>Check what spans sections: exactly one primary; {@code self} names a peer; settings
@@ -125,6 +126,7 @@ final class DesiredStateBinder {
     List<RoleSpec> roles = roles(doc, roleIndexByName);
     Optional<ReplicationSpec> replication = replication(doc, peerFacts);
     Policy policy = policy(doc);
+    Schedule schedule = schedule(doc);
 
     if (pgFacts[0] != null) {
       checkOwnedSettings(pgFacts[0], selfIndex);
@@ -141,7 +143,8 @@ final class DesiredStateBinder {
         || peers == null
         || postgres == null
         || roles == null
-        || policy == null) {
+        || policy == null
+        || schedule == null) {
       if (problems.isEmpty()) {
         throw new IllegalStateException("a field failed to bind without a problem: " + file);
       }
@@ -158,7 +161,8 @@ final class DesiredStateBinder {
             roles,
             replication,
             policy,
-            new Locations(locations)));
+            new Locations(locations),
+            schedule));
   }
 
   private LoadResult result(DesiredState state) {
@@ -485,20 +489,109 @@ final class DesiredStateBinder {
     if (section.isEmpty()) {
       return null;
     }
-    Optional<YamlNode> restart = optional(section.get(), "restart");
-    if (restart.isEmpty()) {
-      return Policy.DEFAULT;
+    Section s = section.get();
+    RestartPolicy restart = optional(s, "restart").map(this::restartPolicy).orElse(null);
+    if (restart == null && s.mapping().entry("restart").isPresent()) {
+      return null;
     }
-    YamlNode n = restart.get();
+    if (restart == null) {
+      restart = RestartPolicy.NEVER;
+    }
+    Optional<YamlNode> windowNode = optional(s, "window");
+    if (windowNode.isEmpty()) {
+      if (restart == RestartPolicy.WINDOW) {
+        problem(locations.get("policy.restart"), "policy.restart",
+            "window needs a policy.window: {cron: ..., duration: ...} saying when restarts may happen");
+        return null;
+      }
+      return new Policy(restart);
+    }
+    MaintenanceWindow window =
+        section(windowNode.get(), "policy.window", s.mapping().entry("window").get().keyLocation(), DesiredStateKeys.WINDOW)
+            .map(this::window)
+            .orElse(null);
+    return window == null ? null : new Policy(restart, Optional.of(window));
+  }
+
+  private RestartPolicy restartPolicy(YamlNode n) {
     if (n instanceof Scalar s && s.kind() == ScalarKind.STRING) {
       for (RestartPolicy p : RestartPolicy.values()) {
         if (p.yamlName().equals(s.text())) {
-          return new Policy(p);
+          return p;
         }
       }
     }
-    problem(n.location(), "policy.restart", "must be never or always, got " + n.describe());
+    problem(n.location(), "policy.restart", "must be never, always or window, got " + n.describe());
     return null;
+  }
+
+  private MaintenanceWindow window(Section w) {
+    String cron = required(w, "cron").map(n -> cron(n, w.field("cron"))).orElse(null);
+    Duration duration = required(w, "duration").map(n -> duration(n, w.field("duration"), Duration.ofMinutes(1))).orElse(null);
+    return cron == null || duration == null ? null : new MaintenanceWindow(cron, duration);
+  }
+
+  private Schedule schedule(Section doc) {
+    Optional<YamlNode> node = optional(doc, "schedule");
+    if (node.isEmpty()) {
+      return Schedule.DEFAULT;
+    }
+    Optional<Section> section =
+        section(node.get(), "schedule", doc.mapping().entry("schedule").get().keyLocation(), DesiredStateKeys.SCHEDULE);
+    if (section.isEmpty()) {
+      return null;
+    }
+    Section s = section.get();
+    int before = problems.size();
+    Optional<YamlNode> everyNode = optional(s, "every");
+    Optional<YamlNode> cronNode = optional(s, "cron");
+    Optional<Duration> every = everyNode.map(n -> duration(n, s.field("every"), Duration.ofSeconds(1)));
+    Optional<Duration> jitter = optional(s, "jitter").map(n -> duration(n, s.field("jitter"), Duration.ZERO));
+    Optional<String> cron = cronNode.map(n -> cron(n, s.field("cron")));
+    if (everyNode.isPresent() && cronNode.isPresent()) {
+      problem(locations.get("schedule.cron"), "schedule.cron", "give either schedule.every or schedule.cron, not both");
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    Duration interval = every.orElse(Schedule.DEFAULT_EVERY);
+    if (jitter.isPresent() && jitter.get().compareTo(interval) > 0 && cron.isEmpty()) {
+      problem(locations.get("schedule.jitter"), "schedule.jitter",
+          "must not be longer than schedule.every (" + Durations.format(interval) + "), got " + Durations.format(jitter.get()));
+      return null;
+    }
+    return Schedule.withDefaults(interval, jitter, cron);
+  }
+
+  private Duration duration(YamlNode node, String field, Duration min) {
+    if (node instanceof Scalar s && s.kind() != ScalarKind.NULL) {
+      Optional<Duration> d = Durations.parse(s.text());
+      if (d.isPresent()) {
+        if (d.get().compareTo(min) < 0) {
+          problem(node.location(), field, "must be at least " + Durations.format(min) + ", got " + s.text());
+          return null;
+        }
+        return d.get();
+      }
+    }
+    problem(node.location(), field, "must be a duration such as 30s, 5m or 1h, got " + node.describe());
+    return null;
+  }
+
+  private String cron(YamlNode node, String field) {
+    String text = string(node, field);
+    if (text == null) {
+      return null;
+    }
+    try {
+      org.quartz.CronExpression.validateExpression(text);
+    } catch (java.text.ParseException e) {
+      problem(node.location(), field,
+          "is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. \"0 */5 * * * ?\"): "
+              + e.getMessage() + ", got \"" + text + "\"");
+      return null;
+    }
+    return text;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 final class DesiredStateKeys {
   static final List<String> TOP =
-      List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy");
+      List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy", "schedule");
   static final List<String> PEER = List.of("name", "host", "port", "role");
   static final List<String> POSTGRES =
       List.of(
@@ -27,7 +27,9 @@ final class DesiredStateKeys {
           "connection_limit",
           "password_file");
   static final List<String> REPLICATION = List.of("user", "password_file", "slots");
-  static final List<String> POLICY = List.of("restart");
+  static final List<String> POLICY = List.of("restart", "window");
+  static final List<String> WINDOW = List.of("cron", "duration");
+  static final List<String> SCHEDULE = List.of("every", "jitter", "cron");
 
   /**
    * Settings pgconverge writes itself, each with the desired-state field it comes from; they must

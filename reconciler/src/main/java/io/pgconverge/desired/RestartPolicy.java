@@ -5,7 +5,9 @@ public enum RestartPolicy {
   /** Report the restart as pending on every run; never restart. */
   NEVER,
   /** Restart the server as soon as a setting needs it. */
-  ALWAYS;
+  ALWAYS,
+  /** Restart only while the maintenance window ({@code policy.window}) is open; pending until then. */
+  WINDOW;
 
   public String yamlName() {
     return name().toLowerCase(java.util.Locale.ROOT);

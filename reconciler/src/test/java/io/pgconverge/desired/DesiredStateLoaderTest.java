@@ -9,6 +9,7 @@ import io.pgconverge.pg.HbaSyntaxException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -207,7 +208,7 @@ class DesiredStateLoaderTest {
             "/etc/pgconverge/many-problems.yaml:14:5: postgres.settings.port: pgconverge sets port itself, from this host's peers[0].port; remove it here",
             "/etc/pgconverge/many-problems.yaml:15:31: postgres.settings.shared_preload_libraries: must be a single value, got a list",
             "/etc/pgconverge/many-problems.yaml:20:12: roles[0].login: must be true or false, got \"maybe\"",
-            "/etc/pgconverge/many-problems.yaml:22:12: policy.restart: must be never or always, got \"sometimes\"");
+            "/etc/pgconverge/many-problems.yaml:22:12: policy.restart: must be never, always or window, got \"sometimes\"");
   }
 
   @Test
@@ -490,14 +491,83 @@ class DesiredStateLoaderTest {
   }
 
   @Test
-  void acceptsNeverOrAlwaysAsRestartPolicyAndNothingMore() {
+  void acceptsNeverAlwaysOrWindowAsRestartPolicyAndNothingMore() {
     assertThat(valid(yaml(text("minimal.yaml") + "policy:\n  restart: always\n")).policy())
         .isEqualTo(new Policy(RestartPolicy.ALWAYS));
     assertThat(valid(yaml(text("minimal.yaml") + "policy: {}\n")).policy()).isEqualTo(Policy.DEFAULT);
     assertThat(problems(yaml(text("minimal.yaml") + "policy:\n  restart: off\n  schedule: 5m\n")))
         .containsExactly(
-            "/etc/pgconverge/desired-state.yaml:13:12: policy.restart: must be never or always, got off",
+            "/etc/pgconverge/desired-state.yaml:13:12: policy.restart: must be never, always or window, got off",
             "/etc/pgconverge/desired-state.yaml:14:3: policy.schedule: unknown key \"schedule\"");
+  }
+
+  // --- schedule and maintenance window
+
+  @Test
+  void defaultsScheduleToEveryFiveMinutesWithTenPercentJitter() {
+    Schedule s = valid(fixture("minimal.yaml")).schedule();
+
+    assertThat(s.every()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(s.jitter()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.cron()).isEmpty();
+  }
+
+  @Test
+  void readsEveryAndJitterAsDurations() {
+    Schedule s = valid(yaml(text("minimal.yaml") + "schedule: {every: 2s, jitter: 500ms}\n")).schedule();
+
+    assertThat(s).isEqualTo(new Schedule(Duration.ofSeconds(2), Duration.ofMillis(500), Optional.empty()));
+    assertThat(valid(yaml(text("minimal.yaml") + "schedule: {every: 1h}\n")).schedule().jitter())
+        .isEqualTo(Duration.ofMinutes(6));
+  }
+
+  @Test
+  void readsAQuartzCronInsteadOfEvery() {
+    Schedule s = valid(yaml(text("minimal.yaml") + "schedule: {cron: \"0 */5 * * * ?\", jitter: 30s}\n")).schedule();
+
+    assertThat(s.cron()).contains("0 */5 * * * ?");
+    assertThat(s.jitter()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void refusesEveryWithCronBadDurationsAndBadCron() {
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  every: 5m\n  cron: '0 * * * * ?'\n")))
+        .containsExactly(
+            "/etc/pgconverge/desired-state.yaml:14:9: schedule.cron: give either schedule.every or schedule.cron, not both");
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  every: 5\n  jitter: 1 minute\n")))
+        .containsExactly(
+            "/etc/pgconverge/desired-state.yaml:13:10: schedule.every: must be a duration such as 30s, 5m or 1h, got 5",
+            "/etc/pgconverge/desired-state.yaml:14:11: schedule.jitter: must be a duration such as 30s, 5m or 1h, got \"1 minute\"");
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  every: 500ms\n")))
+        .containsExactly("/etc/pgconverge/desired-state.yaml:13:10: schedule.every: must be at least 1s, got 500ms");
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  every: 10s\n  jitter: 1m\n")))
+        .containsExactly("/etc/pgconverge/desired-state.yaml:14:11: schedule.jitter: must not be longer than schedule.every (10s), got 1m");
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  cron: '*/5 * * *'\n")))
+        .singleElement().asString()
+        .startsWith("/etc/pgconverge/desired-state.yaml:13:9: schedule.cron: is not a Quartz cron expression");
+    assertThat(problems(yaml(text("minimal.yaml") + "schedule:\n  evry: 5m\n")))
+        .containsExactly("/etc/pgconverge/desired-state.yaml:13:3: schedule.evry: unknown key \"evry\"; did you mean \"every\"?");
+  }
+
+  @Test
+  void readsTheMaintenanceWindowOfPolicyWindow() {
+    Policy p =
+        valid(yaml(text("minimal.yaml") + "policy:\n  restart: window\n  window: {cron: '0 0 3 ? * SUN', duration: 2h}\n")).policy();
+
+    assertThat(p).isEqualTo(new Policy(RestartPolicy.WINDOW, Optional.of(new MaintenanceWindow("0 0 3 ? * SUN", Duration.ofHours(2)))));
+  }
+
+  @Test
+  void refusesPolicyWindowWithoutAWindowAndAWindowWithoutItsKeys() {
+    assertThat(problems(yaml(text("minimal.yaml") + "policy:\n  restart: window\n")))
+        .containsExactly(
+            "/etc/pgconverge/desired-state.yaml:13:12: policy.restart: window needs a policy.window: {cron: ..., duration: ...} saying when restarts may happen");
+    assertThat(problems(yaml(text("minimal.yaml") + "policy:\n  restart: window\n  window:\n    cron: '0 0 3 * * ?'\n")))
+        .containsExactly("/etc/pgconverge/desired-state.yaml:14:3: policy.window.duration: required key \"duration\" is missing");
+    assertThat(problems(yaml(text("minimal.yaml") + "policy:\n  restart: window\n  window: {cron: 'nope', duration: 30s}\n")))
+        .hasSize(2)
+        .anyMatch(p -> p.contains("policy.window.cron: is not a Quartz cron expression"))
+        .anyMatch(p -> p.contains("policy.window.duration: must be at least 1m, got 30s"));
   }
 
   // --- hba errors: where the column points (the parser's own verdicts are tested with it)

@@ -40,11 +40,13 @@ class DesiredStateSchemaTest {
     assertThat(keys(def("role"))).containsExactlyElementsOf(DesiredStateKeys.ROLE);
     assertThat(keys(def("replication"))).containsExactlyElementsOf(DesiredStateKeys.REPLICATION);
     assertThat(keys(def("policy"))).containsExactlyElementsOf(DesiredStateKeys.POLICY);
+    assertThat(keys(def("window"))).containsExactlyElementsOf(DesiredStateKeys.WINDOW);
+    assertThat(keys(def("schedule"))).containsExactlyElementsOf(DesiredStateKeys.SCHEDULE);
   }
 
   @Test
   void forbidsOtherKeysInEveryObject() {
-    for (String name : List.of("peer", "postgres", "role", "replication", "policy")) {
+    for (String name : List.of("peer", "postgres", "role", "replication", "policy", "window", "schedule")) {
       assertThat(def(name).path("additionalProperties").asBoolean(true)).as(name).isFalse();
     }
   }
@@ -54,7 +56,9 @@ class DesiredStateSchemaTest {
     assertThat(names(def("peer").at("/properties/role/enum"))).containsExactly("primary", "replica");
     assertThat(def("peer").at("/properties/port/minimum").asInt()).isEqualTo(1);
     assertThat(def("peer").at("/properties/port/maximum").asInt()).isEqualTo(65535);
-    assertThat(names(def("policy").at("/properties/restart/enum"))).containsExactly("never", "always");
+    assertThat(names(def("policy").at("/properties/restart/enum"))).containsExactly("never", "always", "window");
+    assertThat(names(def("schedule").at("/not/required"))).containsExactly("every", "cron");
+    assertThat(names(def("window").path("required"))).containsExactly("cron", "duration");
     assertThat(schema.at("/$defs/absolutePath/pattern").asText()).isEqualTo("^/");
     assertThat(names(def("postgres").at("/properties/settings/propertyNames/not/enum")))
         .containsExactlyInAnyOrderElementsOf(DesiredStateKeys.OWNED_SETTINGS.keySet());
