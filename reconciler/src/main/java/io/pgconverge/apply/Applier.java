@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 /**
@@ -33,21 +34,35 @@ public final class Applier {
   private final LocalServer server;
   private final boolean checkOnly;
   private final IntFunction<String> fieldOfConfLine;
+  private final BooleanSupplier cancelled;
 
   /**
    * @param fieldOfConfLine names the desired-state field behind a line of the rendered
    *     postgresql.conf, so the server's complaint can point at what the user wrote
    */
   public Applier(LocalServer server, boolean checkOnly, IntFunction<String> fieldOfConfLine) {
+    this(server, checkOnly, fieldOfConfLine, () -> false);
+  }
+
+  /**
+   * @param cancelled asked before each action; once true, no further action starts (each is
+   *     reported as skipped) — how a stopping daemon lets the current action end and starts no other
+   */
+  public Applier(LocalServer server, boolean checkOnly, IntFunction<String> fieldOfConfLine, BooleanSupplier cancelled) {
     this.server = server;
     this.checkOnly = checkOnly;
     this.fieldOfConfLine = fieldOfConfLine;
+    this.cancelled = cancelled;
   }
 
   public List<Outcome> apply(List<Action> actions) {
     List<Outcome> outcomes = new ArrayList<>();
     Set<Stage> failed = EnumSet.noneOf(Stage.class);
     for (Action a : actions) {
+      if (cancelled.getAsBoolean()) {
+        outcomes.add(new Outcome.Skipped(a, "pgconverge is stopping"));
+        continue;
+      }
       Optional<Stage> blocked = a.needs().stream().filter(failed::contains).findFirst();
       if (blocked.isPresent()) {
         outcomes.add(new Outcome.Skipped(a, "skipped because an earlier step of " + blocked.get().name().toLowerCase().replace('_', ' ') + " failed"));

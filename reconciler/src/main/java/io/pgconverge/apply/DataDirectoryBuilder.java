@@ -38,7 +38,7 @@ public final class DataDirectoryBuilder {
     List<String> argv = new ArrayList<>(List.of(a.bin().resolve("initdb").toString(), "-D", staging.toString(),
         "--auth-local=peer", "--auth-host=scram-sha-256"));
     argv.addAll(a.initdbArgs());
-    CommandResult r = Commands.run(argv, Duration.ofMinutes(5));
+    CommandResult r = Commands.runCancellable(argv, Duration.ofMinutes(5));
     if (!r.ok()) {
       if (Files.exists(staging)) {
         Staging.deleteTree(staging);

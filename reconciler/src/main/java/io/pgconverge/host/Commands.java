@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  * as much as the command does. On timeout the command's whole process tree is killed.
  */
 public final class Commands {
+  /** Commands started with {@link #runCancellable} that are still running. */
+  private static final Set<Process> CANCELLABLE = ConcurrentHashMap.newKeySet();
+
   private Commands() {}
 
   public static CommandResult run(List<String> argv, Duration timeout) {
@@ -22,6 +27,35 @@ public final class Commands {
   }
 
   public static CommandResult run(List<String> argv, Map<String, String> env, Duration timeout) {
+    return run(argv, env, timeout, false);
+  }
+
+  /**
+   * Runs a long command that may be stopped half-way ({@code initdb}, {@code pg_basebackup}):
+   * {@link #cancelAll()} kills it with its whole process tree. Never use it for {@code pg_ctl
+   * start}: the server is a child of pg_ctl while it starts, and must outlive a stopping daemon.
+   */
+  public static CommandResult runCancellable(List<String> argv, Duration timeout) {
+    return run(argv, Map.of(), timeout, true);
+  }
+
+  /**
+   * Kills every command started with {@link #runCancellable} that still runs, with all its
+   * descendants (taken before the parent dies, so a child that would be re-parented is killed
+   * too); returns how many commands were killed. The caller of each sees a failed result.
+   */
+  public static int cancelAll() {
+    int n = 0;
+    for (Process p : List.copyOf(CANCELLABLE)) {
+      List<ProcessHandle> tree = p.descendants().toList();
+      p.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
+      n++;
+    }
+    return n;
+  }
+
+  private static CommandResult run(List<String> argv, Map<String, String> env, Duration timeout, boolean cancellable) {
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -31,6 +65,17 @@ public final class Commands {
     } catch (IOException e) {
       return new CommandResult(argv, 127, "", "cannot run " + argv.get(0) + ": " + e.getMessage(), false);
     }
+    if (cancellable) {
+      CANCELLABLE.add(p);
+    }
+    try {
+      return await(p, argv, timeout);
+    } finally {
+      CANCELLABLE.remove(p);
+    }
+  }
+
+  private static CommandResult await(Process p, List<String> argv, Duration timeout) {
     CompletableFuture<String> out = drain(p.getInputStream());
     CompletableFuture<String> err = drain(p.getErrorStream());
     boolean finished;
@@ -41,8 +86,9 @@ public final class Commands {
       finished = false;
     }
     if (!finished) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      List<ProcessHandle> tree = p.descendants().toList();
       p.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
       try {
         p.waitFor(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {

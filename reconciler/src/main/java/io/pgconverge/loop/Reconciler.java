@@ -13,6 +13,7 @@ import io.pgconverge.plan.Action;
 import io.pgconverge.plan.Drift;
 import io.pgconverge.plan.ManagedFiles;
 import io.pgconverge.plan.Plan;
+import io.pgconverge.plan.PlanContext;
 import io.pgconverge.plan.Planner;
 import io.pgconverge.plan.Refusal;
 import io.pgconverge.report.RunReport;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * One run of the loop: observe → plan → apply, repeated while the previous pass changed the host
@@ -34,24 +36,36 @@ import java.util.Map;
 public final class Reconciler {
   static final int MAX_PASSES = 4;
   private final Clock clock;
+  private final BooleanSupplier cancelled;
 
   public Reconciler(Clock clock) {
+    this(clock, () -> false);
+  }
+
+  /** @param cancelled once true, no new action or pass starts (a stopping daemon sets it) */
+  public Reconciler(Clock clock, BooleanSupplier cancelled) {
     this.clock = clock;
+    this.cancelled = cancelled;
   }
 
   public RunReport run(DesiredState desired, boolean checkOnly, String runId) {
+    return run(desired, checkOnly, runId, PlanContext.DEFAULT);
+  }
+
+  /** One run, planned for the moment {@code context} describes (is the maintenance window open). */
+  public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context) {
     Instant start = clock.instant();
     long t0 = System.nanoTime();
     LocalServer server = HostProbe.localServer(desired);
-    Applier applier = new Applier(server, checkOnly, confLineFields(desired));
+    Applier applier = new Applier(server, checkOnly, confLineFields(desired), cancelled);
     Map<String, Drift> drifts = new LinkedHashMap<>();
     List<Outcome> outcomes = new ArrayList<>();
     List<Refusal> refusals = new ArrayList<>();
     List<String> pending = new ArrayList<>();
     List<String> previousActions = List.of();
-    for (int pass = 1; pass <= MAX_PASSES; pass++) {
+    for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
       Facts facts = HostProbe.observe(desired);
-      Plan plan = Planner.plan(desired, facts);
+      Plan plan = Planner.plan(desired, facts, context);
       for (Drift d : plan.drifts()) {
         drifts.putIfAbsent(d.kind() + " " + d.subject(), d);
       }

@@ -51,8 +51,9 @@ import java.util.Set;
  *   <li>Server: stopped, it is started. Running, every managed setting's live value is compared
  *       with the desired one by meaning: a mismatch of a reloadable setting (or a changed
  *       pg_hba.conf, or a setting removed from the file) asks for a reload, which is confirmed
- *       afterwards; a mismatch of a postmaster setting asks for a restart, done only under
- *       {@code policy.restart: always} and otherwise reported as pending on every run.
+ *       afterwards; a mismatch of a postmaster setting asks for a restart, done under {@code
+ *       policy.restart: always}, or under {@code window} while the {@link PlanContext} says the
+ *       maintenance window is open, and otherwise reported as pending on every run.
  *   <li>Roles, on a running primary: each listed role is created or altered to match; its
  *       password is checked against the stored verifier and set, hashed here, only when it does
  *       not match. Roles not listed are left alone.
@@ -62,20 +63,27 @@ public final class Planner {
   private final DesiredState desired;
   private final Facts facts;
   private final PostgresSpec pg;
+  private final PlanContext context;
   private final Map<String, Drift> drifts = new LinkedHashMap<>();
   private final List<Action> actions = new ArrayList<>();
   private final List<Refusal> refusals = new ArrayList<>();
   private final List<String> pendingRestarts = new ArrayList<>();
 
-  private Planner(DesiredState desired, Facts facts) {
+  private Planner(DesiredState desired, Facts facts, PlanContext context) {
     this.desired = desired;
     this.facts = facts;
     this.pg = desired.postgres();
+    this.context = context;
   }
 
-  /** Plans the convergence of this host; has no side effects. */
+  /** Plans the convergence of this host with no maintenance window open; has no side effects. */
   public static Plan plan(DesiredState desired, Facts facts) {
-    return new Planner(desired, facts).build();
+    return plan(desired, facts, PlanContext.DEFAULT);
+  }
+
+  /** Plans the convergence of this host at the moment {@code context} describes; has no side effects. */
+  public static Plan plan(DesiredState desired, Facts facts, PlanContext context) {
+    return new Planner(desired, facts, context).build();
   }
 
   private Plan build() {
@@ -341,7 +349,7 @@ public final class Planner {
     if (hbaChanged) {
       reasons.add("pg_hba.conf changed");
     }
-    boolean restarting = !restart.isEmpty() && desired.policy().restart() == RestartPolicy.ALWAYS;
+    boolean restarting = !restart.isEmpty() && mayRestart();
     if (!restart.isEmpty()) {
       if (restarting) {
         actions.add(new Action.RestartServer(pg.config(), pg.data(), bin, startLog(),
@@ -365,10 +373,20 @@ public final class Planner {
     }
   }
 
+  /** ALWAYS restarts; WINDOW only while the maintenance window is open; NEVER does not. */
+  private boolean mayRestart() {
+    RestartPolicy p = desired.policy().restart();
+    return p == RestartPolicy.ALWAYS || (p == RestartPolicy.WINDOW && context.restartWindowOpen());
+  }
+
   private String restartRemedy() {
-    return desired.policy().restart() == RestartPolicy.ALWAYS
-        ? "restart"
-        : "pending restart (policy.restart: never)";
+    RestartPolicy p = desired.policy().restart();
+    if (p == RestartPolicy.WINDOW) {
+      return context.restartWindowOpen()
+          ? "restart (maintenance window open)"
+          : "pending restart (policy.restart: window; waits for the maintenance window)";
+    }
+    return p == RestartPolicy.ALWAYS ? "restart" : "pending restart (policy.restart: never)";
   }
 
   // ---- roles --------------------------------------------------------------------------------

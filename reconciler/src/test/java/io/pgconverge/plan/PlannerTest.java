@@ -107,6 +107,28 @@ class PlannerTest {
   }
 
   @Test
+  void keepsARestartPendingUnderPolicyWindowWhileTheWindowIsClosed() {
+    Facts facts = f.converged();
+    f.settings.put("shared_buffers", "256MB");
+    f.restart = RestartPolicy.WINDOW;
+    Plan plan = Planner.plan(f.desired(), facts, new PlanContext(false));
+    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class);
+    assertThat(plan.pendingRestarts()).containsExactly("shared_buffers");
+    assertThat(plan.drifts()).anySatisfy(d -> assertThat(d.remedy()).contains("waits for the maintenance window"));
+    assertThat(Planner.plan(f.desired(), facts)).as("the two-argument plan has the window closed").isEqualTo(plan);
+  }
+
+  @Test
+  void restartsUnderPolicyWindowWhileTheWindowIsOpen() {
+    Facts facts = f.converged();
+    f.settings.put("shared_buffers", "256MB");
+    f.restart = RestartPolicy.WINDOW;
+    Plan plan = Planner.plan(f.desired(), facts, new PlanContext(true));
+    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.RestartServer.class);
+    assertThat(plan.pendingRestarts()).isEmpty();
+  }
+
+  @Test
   void comparesSettingsByMeaningSoOneGigabyteEqualsTenTwentyFourMegabytes() {
     Facts facts = f.converged();
     f.settings.put("wal_keep_size", "1024MB");
