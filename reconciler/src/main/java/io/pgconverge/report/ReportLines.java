@@ -40,7 +40,8 @@ public final class ReportLines {
     }
     if (!r.pendingRestarts().isEmpty()) {
       out.add(new Line(true, "pending restart: " + String.join(", ", r.pendingRestarts())
-          + " need a server restart to take effect (policy.restart: never; set it to always, or restart the server yourself)"));
+          + " need a server restart to take effect (policy.restart is never, or window and the maintenance window is"
+          + " closed; set it to always, or restart the server yourself)"));
     }
     out.add(new Line(r.result().exitCode() >= 4 || r.result() == RunResult.INVALID, summary(r)));
     return out;

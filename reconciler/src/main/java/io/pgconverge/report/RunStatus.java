@@ -1,0 +1,83 @@
+package io.pgconverge.report;
+
+import io.pgconverge.apply.Outcome;
+import io.pgconverge.plan.Drift;
+import io.pgconverge.plan.Refusal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the status file and the metrics file say about the last run: a value built from a {@link
+ * RunReport} and the state of the desired-state file. Holds no secret (drifts and outcomes never
+ * carry one).
+ *
+ * @param finishedAt when the run ended
+ * @param result how it ended; {@link RunResult#INVALID} when no valid desired state was ever read
+ * @param failures why actions failed and what was refused, one human line each
+ * @param desiredState whether the file on disk is valid, and which state is being enforced
+ * @param replication one entry per peer this host streams to or from (empty until replicas exist)
+ */
+public record RunStatus(
+    String runId,
+    Instant finishedAt,
+    RunResult result,
+    Duration duration,
+    List<Drift> drifts,
+    List<String> pendingRestarts,
+    List<String> failures,
+    DesiredStateStatus desiredState,
+    List<ReplicationPeer> replication) {
+
+  public RunStatus {
+    drifts = List.copyOf(drifts);
+    pendingRestarts = List.copyOf(pendingRestarts);
+    failures = List.copyOf(failures);
+    replication = List.copyOf(replication);
+  }
+
+  /**
+   * The desired-state file as the daemon last read it.
+   *
+   * @param file the file watched
+   * @param valid whether its current content passed validation
+   * @param problems its {@code file:line:column: field: message} lines when it did not
+   * @param enforcing the file whose last valid content is being enforced; empty while waiting
+   */
+  public record DesiredStateStatus(Path file, boolean valid, List<String> problems, Optional<Path> enforcing) {
+    public DesiredStateStatus {
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /** Replication towards or from one peer; the lag is in bytes of WAL. */
+  public record ReplicationPeer(String peer, String state, long lagBytes) {}
+
+  /** The status after a run of the loop. */
+  public static RunStatus of(RunReport report, Instant finishedAt, DesiredStateStatus desiredState) {
+    List<String> failures = new ArrayList<>();
+    for (Outcome o : report.outcomes()) {
+      if (o instanceof Outcome.Failed f) {
+        failures.add(f.action().describe() + ": " + f.cause());
+      }
+    }
+    for (Refusal r : report.refusals()) {
+      failures.add("refused " + r.message());
+    }
+    return new RunStatus(report.runId(), finishedAt, report.result(), report.duration(), report.drifts(),
+        report.pendingRestarts(), failures, desiredState, List.of());
+  }
+
+  /** The status while no valid desired state has been read yet: nothing was enforced. */
+  public static RunStatus waiting(String runId, Instant finishedAt, Duration duration, DesiredStateStatus desiredState) {
+    return new RunStatus(runId, finishedAt, RunResult.INVALID, duration, List.of(), List.of(), List.of(), desiredState, List.of());
+  }
+
+  /** True when the run did what it had to: in sync, or changed without failures. */
+  public boolean success() {
+    return result == RunResult.IN_SYNC || result == RunResult.CHANGED;
+  }
+}
