@@ -1,19 +1,29 @@
 package io.pgconverge.cli;
 
+import io.pgconverge.daemon.Daemon;
+import io.pgconverge.daemon.DaemonBench;
+import io.pgconverge.daemon.MaintenanceWindows;
+import io.pgconverge.daemon.RunLock;
+import io.pgconverge.daemon.StatusFiles;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.loop.Reconciler;
 import io.pgconverge.plan.Action;
+import io.pgconverge.plan.PlanContext;
 import io.pgconverge.report.ReportLines;
 import io.pgconverge.report.RunReport;
+import io.pgconverge.report.RunStatus;
 import io.pgconverge.report.UnifiedDiff;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.TimeZone;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -30,17 +40,20 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
-    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class},
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.DaemonCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
       "1:the desired state is invalid or the command line is wrong; nothing touched",
       "2:changes applied (check: drift found)",
       "4:something failed (check: could not observe)",
-      "6:changes applied and something failed"
+      "6:changes applied and something failed",
+      "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock"
     })
 public final class Main {
   static final String DEFAULT_CONFIG = "/etc/pgconverge/desired-state.yaml";
+  static final String DEFAULT_STATUS_FILE = "/run/pgconverge/status.json";
+  static final String DEFAULT_METRICS_FILE = "/run/pgconverge/metrics.prom";
 
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
@@ -77,6 +90,11 @@ public final class Main {
 
     abstract boolean checkOnly();
 
+    /** Where apply writes the status and metrics files; check writes none. */
+    StatusFiles statusFiles() {
+      return null;
+    }
+
     void afterRun(RunReport report, PrintStream out) {}
 
     @Override
@@ -98,25 +116,96 @@ public final class Main {
       if (RunAs.isRoot()) {
         return RunAs.reexec(desired.postgres().user(), spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
       }
-      String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
-      MDC.put("run", runId);
-      RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId);
-      for (ReportLines.Line line : ReportLines.of(report)) {
-        if (line.warning()) {
-          log.warn(line.text());
-        } else {
-          log.info(line.text());
+      RunLock lock = null;
+      if (!checkOnly()) {
+        try {
+          lock = RunLock.acquire(desired.postgres().data());
+        } catch (RunLock.HeldException e) {
+          log.error("{} refused: {}", spec.name(), e.getMessage());
+          return 4;
+        } catch (java.io.IOException e) {
+          log.error("{} refused: cannot take the lock {}: {}", spec.name(), RunLock.fileFor(desired.postgres().data()), e.toString());
+          return 4;
         }
       }
-      afterRun(report, spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, StandardCharsets.UTF_8));
-      return report.result().exitCode();
+      try (RunLock held = lock) {
+        String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+        MDC.put("run", runId);
+        boolean windowOpen = desired.policy().window()
+            .map(w -> MaintenanceWindows.isOpen(w, Instant.now(), TimeZone.getDefault())).orElse(false);
+        RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId, new PlanContext(windowOpen));
+        for (ReportLines.Line line : ReportLines.of(report)) {
+          if (line.warning()) {
+            log.warn(line.text());
+          } else {
+            log.info(line.text());
+          }
+        }
+        StatusFiles files = statusFiles();
+        if (files != null) {
+          Path source = desired.source();
+          files.write(RunStatus.of(report, Instant.now(),
+              new RunStatus.DesiredStateStatus(source, true, List.of(), Optional.of(source))));
+        }
+        afterRun(report, spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        return report.result().exitCode();
+      }
     }
+  }
+
+  /** Where the status and metrics files go. */
+  static class StatusOptions {
+    @Option(names = "--status-file", paramLabel = "PATH", description = "status file written after each run (default: " + DEFAULT_STATUS_FILE + ")")
+    Path statusFile = Path.of(DEFAULT_STATUS_FILE);
+
+    @Option(names = "--metrics-file", paramLabel = "PATH", description = "Prometheus text metrics written after each run (default: " + DEFAULT_METRICS_FILE + ")")
+    Path metricsFile = Path.of(DEFAULT_METRICS_FILE);
   }
 
   @Command(name = "apply", description = "Converge this host once.", mixinStandardHelpOptions = true)
   static final class Apply extends HostCommand {
+    @CommandLine.Mixin StatusOptions status = new StatusOptions();
+
     boolean checkOnly() {
       return false;
+    }
+
+    @Override
+    StatusFiles statusFiles() {
+      return new StatusFiles(status.statusFile, status.metricsFile, false);
+    }
+  }
+
+  @Command(
+      name = "daemon",
+      description = "Keep converging: at start, on schedule, on a new desired-state file and on SIGHUP, until SIGTERM.",
+      mixinStandardHelpOptions = true)
+  static final class DaemonCommand implements Callable<Integer> {
+    @CommandLine.Mixin HostOptions opts = new HostOptions();
+
+    @CommandLine.Mixin StatusOptions status = new StatusOptions();
+
+    @Option(names = "--bench-runs", hidden = true, paramLabel = "N", description = "benchmark: N runs in this JVM, timings on stdout, then exit")
+    int benchRuns;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!List.of("text", "json").contains(opts.logFormat)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be text or json, got " + opts.logFormat);
+      }
+      LogSetup.configure(opts.logFormat);
+      Path config = opts.config.toAbsolutePath();
+      if (RunAs.isRoot()) {
+        LoadResult loaded = DesiredStateLoader.load(config, Hostname.get());
+        String user = loaded instanceof LoadResult.Valid v ? v.state().postgres().user() : "postgres";
+        return RunAs.reexec(user, spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+      }
+      if (benchRuns > 0) {
+        return DaemonBench.run(config, Hostname.get(), benchRuns, System.out);
+      }
+      return new Daemon(new Daemon.Options(config, status.statusFile, status.metricsFile, Hostname.get())).run();
     }
   }
 

@@ -30,6 +30,41 @@ final class RunAs {
     return "root".equals(System.getProperty("user.name"));
   }
 
+  /**
+   * Passes SIGTERM and SIGHUP on to the re-executed JVM itself, not to runuser: runuser would pass
+   * SIGTERM on too, but kills its child two seconds later, too soon for a daemon to stop cleanly.
+   * On SIGTERM this JVM waits for the child to exit (bounded) before it exits.
+   */
+  private static void forwardSignals(Process runuser) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (!runuser.isAlive()) {
+        return;
+      }
+      innerJvm(runuser).ifPresentOrElse(ProcessHandle::destroy, runuser::destroy);
+      try {
+        runuser.waitFor(35, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "pgconverge-forward-term"));
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> innerJvm(runuser).ifPresent(h -> {
+        try {
+          new ProcessBuilder("kill", "-HUP", Long.toString(h.pid())).inheritIO().start().waitFor();
+        } catch (IOException | InterruptedException e) {
+          // nothing to forward to
+        }
+      }));
+    } catch (IllegalArgumentException e) {
+      // SIGHUP not available: only the file watch then
+    }
+  }
+
+  /** The java process runuser started (its direct child). */
+  private static java.util.Optional<ProcessHandle> innerJvm(Process runuser) {
+    return runuser.children().findFirst();
+  }
+
   /** Runs this same command as {@code user} and returns its exit code. */
   static int reexec(String user, String[] args) throws IOException, InterruptedException {
     if (System.getenv(MARKER) != null) {
@@ -53,6 +88,7 @@ final class RunAs {
     ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
     pb.environment().put(MARKER, "1");
     Process p = pb.start();
+    forwardSignals(p);
     return p.waitFor();
   }
 }

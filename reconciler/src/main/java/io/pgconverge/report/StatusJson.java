@@ -1,11 +1,10 @@
 package io.pgconverge.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.pgconverge.plan.Drift;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /**
@@ -22,53 +21,63 @@ import java.io.UncheckedIOException;
  * </pre>
  */
 public final class StatusJson {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** Streaming only (jackson-core): no ObjectMapper to build, so a one-shot apply stays fast. */
+  private static final JsonFactory JSON = new JsonFactory();
 
   private StatusJson() {}
 
   public static String render(RunStatus s) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("format", 1);
-    root.put("run_id", s.runId());
-    root.put("finished_at", s.finishedAt().toString());
-    root.put("result", s.result().word());
-    root.put("success", s.success());
-    root.put("exit_code", s.result().exitCode());
-    root.put("duration_seconds", s.duration().toNanos() / 1e9);
-    ArrayNode drift = root.putArray("drift");
-    for (Drift d : s.drifts()) {
-      ObjectNode o = drift.addObject();
-      o.put("kind", d.kind().text());
-      o.put("subject", d.subject());
-      o.put("desired", d.desired());
-      o.put("actual", d.actual());
-      o.put("remedy", d.remedy());
-    }
-    ArrayNode pending = root.putArray("pending_restart");
-    s.pendingRestarts().forEach(pending::add);
-    ArrayNode failures = root.putArray("failures");
-    s.failures().forEach(failures::add);
-    ObjectNode ds = root.putObject("desired_state");
-    ds.put("file", s.desiredState().file().toString());
-    ds.put("valid", s.desiredState().valid());
-    ArrayNode problems = ds.putArray("problems");
-    s.desiredState().problems().forEach(problems::add);
-    if (s.desiredState().enforcing().isPresent()) {
-      ds.put("enforcing", s.desiredState().enforcing().get().toString());
-    } else {
-      ds.putNull("enforcing");
-    }
-    ArrayNode replication = root.putArray("replication");
-    for (RunStatus.ReplicationPeer p : s.replication()) {
-      ObjectNode o = replication.addObject();
-      o.put("peer", p.peer());
-      o.put("state", p.state());
-      o.put("lag_bytes", p.lagBytes());
-    }
-    try {
-      return JSON.writeValueAsString(root) + "\n";
-    } catch (JsonProcessingException e) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeNumberField("format", 1);
+      g.writeStringField("run_id", s.runId());
+      g.writeStringField("finished_at", s.finishedAt().toString());
+      g.writeStringField("result", s.result().word());
+      g.writeBooleanField("success", s.success());
+      g.writeNumberField("exit_code", s.result().exitCode());
+      g.writeNumberField("duration_seconds", s.duration().toNanos() / 1e9);
+      g.writeArrayFieldStart("drift");
+      for (Drift d : s.drifts()) {
+        g.writeStartObject();
+        g.writeStringField("kind", d.kind().text());
+        g.writeStringField("subject", d.subject());
+        g.writeStringField("desired", d.desired());
+        g.writeStringField("actual", d.actual());
+        g.writeStringField("remedy", d.remedy());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      strings(g, "pending_restart", s.pendingRestarts());
+      strings(g, "failures", s.failures());
+      g.writeObjectFieldStart("desired_state");
+      g.writeStringField("file", s.desiredState().file().toString());
+      g.writeBooleanField("valid", s.desiredState().valid());
+      strings(g, "problems", s.desiredState().problems());
+      g.writeStringField("enforcing", s.desiredState().enforcing().map(Object::toString).orElse(null));
+      g.writeEndObject();
+      g.writeArrayFieldStart("replication");
+      for (RunStatus.ReplicationPeer p : s.replication()) {
+        g.writeStartObject();
+        g.writeStringField("peer", p.peer());
+        g.writeStringField("state", p.state());
+        g.writeNumberField("lag_bytes", p.lagBytes());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return out + "\n";
+  }
+
+  private static void strings(JsonGenerator g, String field, java.util.List<String> values) throws IOException {
+    g.writeArrayFieldStart(field);
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
   }
 }

@@ -1,0 +1,350 @@
+package io.pgconverge.daemon;
+
+import io.pgconverge.apply.Staging;
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.DesiredStateLoader;
+import io.pgconverge.desired.LoadResult;
+import io.pgconverge.desired.Problem;
+import io.pgconverge.desired.Schedule;
+import io.pgconverge.host.Commands;
+import io.pgconverge.loop.Reconciler;
+import io.pgconverge.plan.PlanContext;
+import io.pgconverge.report.ReportLines;
+import io.pgconverge.report.RunReport;
+import io.pgconverge.report.RunResult;
+import io.pgconverge.report.RunStatus;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TimeZone;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The long-running reconciler: it holds no PostgreSQL logic, it decides when the loop runs.
+ *
+ * <ol>
+ *   <li>At start: read the desired state; when it is valid take the {@link RunLock} of its data
+ *       directory (held by another reconciler: refuse and exit 4). Then run once at once.
+ *   <li>Quartz (RAM job store, one worker thread, one job that does not run concurrently) fires
+ *       the run: the next one is a one-shot trigger computed by {@link NextRun} after each run
+ *       (schedule, jitter, backoff after a failure); a new desired-state file ({@link
+ *       DesiredStateWatcher}) or SIGHUP fires a second trigger at once. A missed trigger fires once
+ *       (misfire: fire now), never replayed.
+ *   <li>Each run re-reads the file. Invalid: its problems are logged and written to the status
+ *       file, and the last valid state keeps being enforced; without one the daemon waits.
+ *   <li>SIGTERM (shutdown hook): no new action starts, a running initdb/pg_basebackup is killed
+ *       with its process tree, the current run ends, a staging directory left beside PGDATA is
+ *       removed; the PostgreSQL server is never stopped.
+ * </ol>
+ */
+public final class Daemon {
+  /** How long a stopping daemon waits for the current run to end (systemd waits 40 s, the issue 30 s). */
+  static final Duration STOP_WAIT = Duration.ofSeconds(20);
+
+  private static final Logger LOG = LoggerFactory.getLogger("pgconverge");
+  private static final JobKey JOB = JobKey.jobKey("reconcile");
+  private static final TriggerKey NEXT = TriggerKey.triggerKey("next");
+  private static final TriggerKey PUSH = TriggerKey.triggerKey("push");
+
+  /** What the command line hands over. */
+  public record Options(Path config, Path statusFile, Path metricsFile, String defaultSelf) {}
+
+  private final Options options;
+  private final Clock clock = Clock.systemUTC();
+  private final TimeZone zone = TimeZone.getDefault();
+  private final ReentrantLock running = new ReentrantLock();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final StatusFiles statusFiles;
+  private volatile boolean stopping;
+  private final Reconciler reconciler;
+  private Scheduler scheduler;
+  private DesiredStateWatcher watcher;
+  private RunLock lock;
+  private Path lockedData;
+  private DesiredState lastValid;
+  private int failures;
+
+  public Daemon(Options options) {
+    this.options = options;
+    this.statusFiles = new StatusFiles(options.statusFile(), options.metricsFile(), true);
+    this.reconciler = new Reconciler(clock, () -> stopping);
+  }
+
+  /** Quartz's job: one at a time, it calls back into the daemon. */
+  @DisallowConcurrentExecution
+  public static final class ReconcileJob implements Job {
+    private final Daemon daemon;
+
+    public ReconcileJob(Daemon daemon) {
+      this.daemon = daemon;
+    }
+
+    @Override
+    public void execute(JobExecutionContext ctx) {
+      daemon.runOnce(ctx.getMergedJobDataMap().getString("why"));
+    }
+  }
+
+  /**
+   * Runs until SIGTERM; returns the exit code: 4 when another reconciler holds the lock of the data
+   * directory at start or the scheduler cannot start.
+   */
+  public int run() throws InterruptedException {
+    LoadResult first = DesiredStateLoader.load(options.config(), options.defaultSelf());
+    if (first instanceof LoadResult.Valid v) {
+      try {
+        lock(v.state().postgres().data());
+      } catch (RunLock.HeldException e) {
+        LOG.error("refusing to start: {}", e.getMessage());
+        return 4;
+      } catch (IOException e) {
+        LOG.error("refusing to start: cannot take the lock {}: {}", RunLock.fileFor(v.state().postgres().data()), e.toString());
+        return 4;
+      }
+    }
+    try {
+      startScheduler();
+    } catch (SchedulerException e) {
+      LOG.error("cannot start the scheduler: {}", e.toString());
+      return 4;
+    }
+    try {
+      watcher = DesiredStateWatcher.start(options.config(), this::push);
+    } catch (IOException e) {
+      LOG.warn("cannot watch {} for changes ({}); runs only on schedule and on SIGHUP", options.config(), e.toString());
+    }
+    Signals.onHangup(() -> push("SIGHUP"));
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "pgconverge-stop"));
+    LOG.info("daemon started: pid={} desired_state={} status_file={} metrics_file={}", ProcessHandle.current().pid(),
+        options.config(), options.statusFile(), options.metricsFile());
+    stopped.await();
+    return 0;
+  }
+
+  private void startScheduler() throws SchedulerException {
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", "pgconverge");
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    p.setProperty("org.quartz.scheduler.jmx.export", "false");
+    p.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
+    p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+    p.setProperty("org.quartz.threadPool.threadCount", "1");
+    p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+    p.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
+    scheduler = new StdSchedulerFactory(p).getScheduler();
+    ReconcileJob job = new ReconcileJob(this);
+    scheduler.setJobFactory((bundle, s) -> job);
+    JobDetail detail = JobBuilder.newJob(ReconcileJob.class).withIdentity(JOB).storeDurably().build();
+    scheduler.addJob(detail, false);
+    schedule(NEXT, clock.instant(), "start");
+    scheduler.start();
+  }
+
+  /** Fires a run as soon as the current one (if any) is over. */
+  void push(String why) {
+    if (stopping) {
+      return;
+    }
+    LOG.info("{}: running now", why);
+    try {
+      schedule(PUSH, clock.instant(), why);
+    } catch (SchedulerException e) {
+      LOG.warn("cannot start a run for {}: {}", why, e.toString());
+    }
+  }
+
+  private void schedule(TriggerKey key, Instant at, String why) throws SchedulerException {
+    Trigger t = TriggerBuilder.newTrigger().withIdentity(key).forJob(JOB).usingJobData("why", why)
+        .startAt(Date.from(at))
+        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+        .build();
+    if (scheduler.rescheduleJob(key, t) == null) {
+      scheduler.scheduleJob(t);
+    }
+  }
+
+  /** One run: re-read the file, enforce the last valid state, write status, schedule the next run. */
+  void runOnce(String why) {
+    if (stopping) {
+      return;
+    }
+    running.lock();
+    String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+    MDC.put("run", runId);
+    long t0 = System.nanoTime();
+    boolean failed = false;
+    String cause = "";
+    try {
+      if (stopping) {
+        return;
+      }
+      LOG.info("run started ({})", why == null ? "scheduled" : why);
+      LoadResult loaded = DesiredStateLoader.load(options.config(), options.defaultSelf());
+      List<String> problems = new ArrayList<>();
+      if (loaded instanceof LoadResult.Invalid invalid) {
+        for (Problem p : invalid.problems()) {
+          problems.add(p.toString());
+          LOG.warn("invalid desired state: {}", p);
+        }
+      } else {
+        DesiredState candidate = ((LoadResult.Valid) loaded).state();
+        try {
+          lock(candidate.postgres().data());
+          lastValid = candidate;
+        } catch (RunLock.HeldException | IOException e) {
+          failed = true;
+          cause = e.getMessage();
+          LOG.error("not enforcing {}: {}", options.config(), cause);
+        }
+      }
+      RunStatus.DesiredStateStatus ds = new RunStatus.DesiredStateStatus(options.config(), problems.isEmpty(), problems,
+          Optional.ofNullable(lastValid).map(DesiredState::source));
+      RunStatus status;
+      if (lastValid == null) {
+        LOG.warn("waiting for a valid desired state in {}: nothing is enforced until then", options.config());
+        status = RunStatus.waiting(runId, clock.instant(), Duration.ofNanos(System.nanoTime() - t0), ds);
+      } else {
+        if (!problems.isEmpty()) {
+          LOG.warn("keeps enforcing the last valid desired state read from {}", lastValid.source());
+        }
+        boolean windowOpen = lastValid.policy().window().map(w -> MaintenanceWindows.isOpen(w, clock.instant(), zone)).orElse(false);
+        RunReport report = reconciler.run(lastValid, false, runId, new PlanContext(windowOpen));
+        for (ReportLines.Line line : ReportLines.of(report)) {
+          if (line.warning()) {
+            LOG.warn(line.text());
+          } else {
+            LOG.info(line.text());
+          }
+        }
+        status = RunStatus.of(report, clock.instant(), ds);
+        if (report.result() == RunResult.FAILED || report.result() == RunResult.CHANGED_WITH_FAILURES) {
+          failed = true;
+          cause = String.join("; ", status.failures());
+        }
+      }
+      statusFiles.write(status);
+    } catch (RuntimeException e) {
+      failed = true;
+      cause = e.toString();
+      LOG.error("run failed with an unexpected error: {}", e.toString(), e);
+    } finally {
+      try {
+        scheduleNext(failed, cause);
+      } finally {
+        MDC.remove("run");
+        running.unlock();
+      }
+    }
+  }
+
+  private void scheduleNext(boolean failed, String cause) {
+    if (stopping) {
+      return;
+    }
+    failures = failed ? failures + 1 : 0;
+    Schedule schedule = lastValid == null ? Schedule.DEFAULT : lastValid.schedule();
+    Instant now = clock.instant();
+    Instant next = NextRun.after(now, schedule, failures, ThreadLocalRandom.current().nextDouble(), zone);
+    if (failed) {
+      LOG.warn("run failed (attempt {}): {}; retrying in {} ms", failures, cause.isEmpty() ? "see above" : cause,
+          Duration.between(now, next).toMillis());
+    }
+    try {
+      schedule(NEXT, next, failed ? "retry " + failures : "scheduled");
+    } catch (SchedulerException e) {
+      LOG.error("cannot schedule the next run: {}", e.toString());
+    }
+  }
+
+  private void lock(Path data) throws RunLock.HeldException, IOException {
+    Path normal = data.toAbsolutePath().normalize();
+    if (lock != null && normal.equals(lockedData)) {
+      return;
+    }
+    RunLock taken = RunLock.acquire(normal);
+    if (lock != null) {
+      lock.close();
+    }
+    lock = taken;
+    lockedData = normal;
+  }
+
+  /** The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up. Never stops the server. */
+  void stop() {
+    stopping = true;
+    LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
+    int killed = Commands.cancelAll();
+    if (killed > 0) {
+      LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);
+    }
+    try {
+      if (running.tryLock(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        running.unlock();
+      } else {
+        LOG.warn("the current run did not end within {} s; exiting anyway", STOP_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Commands.cancelAll();
+    try {
+      if (scheduler != null) {
+        scheduler.shutdown(false);
+      }
+    } catch (SchedulerException e) {
+      LOG.debug("scheduler shutdown: {}", e.toString());
+    }
+    try {
+      if (watcher != null) {
+        watcher.close();
+      }
+    } catch (IOException e) {
+      LOG.debug("watch close: {}", e.toString());
+    }
+    if (lastValid != null) {
+      try {
+        if (Staging.removeLeftover(lastValid.postgres().data())) {
+          LOG.info("removed the staging directory {}", Staging.beside(lastValid.postgres().data()));
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("cannot remove the staging directory {}: {}", Staging.beside(lastValid.postgres().data()), e.toString());
+      }
+    }
+    try {
+      if (lock != null) {
+        lock.close();
+      }
+    } catch (IOException e) {
+      LOG.debug("lock release: {}", e.toString());
+    }
+    LOG.info("daemon stopped");
+    stopped.countDown();
+  }
+}

@@ -1,0 +1,58 @@
+package io.pgconverge.daemon;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.DesiredStateLoader;
+import io.pgconverge.desired.LoadResult;
+import io.pgconverge.loop.Reconciler;
+import io.pgconverge.report.RunReport;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+
+/**
+ * The benchmark behind the hidden {@code daemon --bench-runs N}: N runs of the loop in one warm
+ * JVM, as the daemon makes them (the file re-read and validated each time), with their timings on
+ * stdout. Takes the data directory's lock like the daemon.
+ */
+public final class DaemonBench {
+  private DaemonBench() {}
+
+  public static int run(Path config, String defaultSelf, int runs, PrintStream out) throws Exception {
+    LoadResult first = DesiredStateLoader.load(config, defaultSelf);
+    if (!(first instanceof LoadResult.Valid v)) {
+      out.println("invalid desired state: " + ((LoadResult.Invalid) first).problems());
+      return 1;
+    }
+    try (RunLock lock = RunLock.acquire(v.state().postgres().data())) {
+      Reconciler reconciler = new Reconciler(Clock.systemUTC());
+      long[] nanos = new long[runs];
+      String lastResult = "";
+      int notInSync = 0;
+      for (int i = 0; i < runs; i++) {
+        long t0 = System.nanoTime();
+        DesiredState desired = ((LoadResult.Valid) DesiredStateLoader.load(config, defaultSelf)).state();
+        RunReport r = reconciler.run(desired, false, "bench" + i);
+        nanos[i] = System.nanoTime() - t0;
+        lastResult = r.result().word();
+        if (!"in-sync".equals(lastResult)) {
+          notInSync++;
+        }
+      }
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      out.printf(java.util.Locale.ROOT, "runs=%d first_ms=%.2f median_ms=%.2f p95_ms=%.2f max_ms=%.2f not_in_sync=%d last_result=%s%n",
+          runs, nanos[0] / 1e6, pct(sorted, 50) / 1e6, pct(sorted, 95) / 1e6, sorted[runs - 1] / 1e6, notInSync, lastResult);
+      return 0;
+    } catch (RunLock.HeldException e) {
+      out.println(e.getMessage());
+      return 4;
+    }
+  }
+
+  /** The nearest-rank percentile of sorted values. */
+  static long pct(long[] sorted, int p) {
+    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+}

@@ -1,0 +1,82 @@
+package io.pgconverge.daemon;
+
+import io.pgconverge.report.MetricsText;
+import io.pgconverge.report.RunStatus;
+import io.pgconverge.report.StatusJson;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the status file and the metrics file after a run, each atomically (temp file beside it,
+ * rename), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
+ * directory is created by the daemon; for a one-shot {@code apply} it is skipped (the directory
+ * belongs to the daemon's systemd unit).
+ */
+public final class StatusFiles {
+  private static final Logger LOG = LoggerFactory.getLogger("pgconverge");
+
+  private final Path status;
+  private final Path metrics;
+  private final boolean createDirectories;
+  private boolean warned;
+
+  public StatusFiles(Path status, Path metrics, boolean createDirectories) {
+    this.status = status;
+    this.metrics = metrics;
+    this.createDirectories = createDirectories;
+  }
+
+  /** Writes both files; a failure is logged (once as a warning for the daemon), never thrown. */
+  public void write(RunStatus s) {
+    write(status, StatusJson.render(s));
+    write(metrics, MetricsText.render(s));
+  }
+
+  private void write(Path target, String text) {
+    Path dir = target.toAbsolutePath().getParent();
+    try {
+      if (!Files.isDirectory(dir)) {
+        if (!createDirectories) {
+          LOG.debug("not writing {}: {} does not exist", target, dir);
+          return;
+        }
+        Files.createDirectories(dir);
+      }
+      atomicWrite(target, text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException e) {
+      if (createDirectories && !warned) {
+        LOG.warn("cannot write {}: {}", target, e.toString());
+        warned = true;
+      } else {
+        LOG.debug("cannot write {}: {}", target, e.toString());
+      }
+    }
+  }
+
+  /** Temp file in the same directory, write, rename over the target: readers see old or new, never half. */
+  static void atomicWrite(Path target, byte[] content) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+      ByteBuffer buf = ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}
