@@ -22,7 +22,7 @@ public final class DesiredStateFile {
   private String cluster = "itcluster";
   private String self = "node1";
   private final int port;
-  private final Path pgBin;
+  private Path pgBin;
   private final Path data;
   private final Path socketDirectory;
   private final Map<String, String> settings = new LinkedHashMap<>();
@@ -31,6 +31,8 @@ public final class DesiredStateFile {
   private String replicationUser = "replicator";
   private Path replicationPasswordFile;
   private String restartPolicy = "never";
+  private String window;
+  private String schedule;
 
   /** A role entry under {@code roles:}; attributes are written in the order they were set. */
   public static final class Role {
@@ -138,6 +140,24 @@ public final class DesiredStateFile {
     return this;
   }
 
+  /** The {@code schedule:} section as a YAML flow mapping, e.g. {@code {every: 2s}}; null for none. */
+  public DesiredStateFile schedule(String flowMapping) {
+    this.schedule = flowMapping;
+    return this;
+  }
+
+  /** The {@code policy.window} as a YAML flow mapping, e.g. {@code {cron: '* * * * * ?', duration: 1m}}. */
+  public DesiredStateFile window(String flowMapping) {
+    this.window = flowMapping;
+    return this;
+  }
+
+  /** Points {@code postgres.bin} somewhere else (wrapper scripts). */
+  public DesiredStateFile bin(Path dir) {
+    this.pgBin = dir;
+    return this;
+  }
+
   public DesiredStateFile cluster(String name) {
     this.cluster = name;
     return this;
@@ -174,7 +194,11 @@ public final class DesiredStateFile {
     }
     y.append("replication: {user: ").append(quote(replicationUser))
         .append(", password_file: ").append(quote(replicationPasswordFile)).append("}\n");
-    y.append("policy: {restart: ").append(restartPolicy).append("}\n");
+    y.append("policy: {restart: ").append(restartPolicy)
+        .append(window == null ? "" : ", window: " + window).append("}\n");
+    if (schedule != null) {
+      y.append("schedule: ").append(schedule).append('\n');
+    }
     return y.toString();
   }
 
