@@ -124,7 +124,8 @@ class DaemonIT {
         assertThat(Duration.between(pushed, timeOf(started))).isLessThan(Duration.ofSeconds(2));
         assertThat(psql.await("show work_mem", "8MB", Duration.ofSeconds(10))).isEqualTo("8MB");
 
-        String before = d.status().orElseThrow().path("run_id").asText();
+        String before = d.awaitStatus(s -> s.path("drift").toString().contains("work_mem"), Duration.ofSeconds(10))
+            .path("run_id").asText();
         d.signal("HUP");
         d.awaitStatus(s -> !s.path("run_id").asText().equals(before), Duration.ofSeconds(5));
         assertThat(d.log()).contains("run started (SIGHUP)");
