@@ -41,13 +41,35 @@ public final class DaemonBench {
       }
       long[] sorted = nanos.clone();
       Arrays.sort(sorted);
-      out.printf(java.util.Locale.ROOT, "runs=%d first_ms=%.2f median_ms=%.2f p95_ms=%.2f max_ms=%.2f not_in_sync=%d last_result=%s%n",
-          runs, nanos[0] / 1e6, pct(sorted, 50) / 1e6, pct(sorted, 95) / 1e6, sorted[runs - 1] / 1e6, notInSync, lastResult);
+      out.printf(java.util.Locale.ROOT,
+          "runs=%d first_ms=%.2f median_ms=%.2f p95_ms=%.2f max_ms=%.2f not_in_sync=%d last_result=%s %s%n",
+          runs, nanos[0] / 1e6, pct(sorted, 50) / 1e6, pct(sorted, 95) / 1e6, sorted[runs - 1] / 1e6, notInSync, lastResult,
+          memory());
       return 0;
     } catch (RunLock.HeldException e) {
       out.println(e.getMessage());
       return 4;
     }
+  }
+
+  /** Resident memory now and at its peak, from /proc/self/status, and the heap in use after a GC. */
+  static String memory() {
+    String rss = "?";
+    String hwm = "?";
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          rss = line.replaceAll("[^0-9]", "");
+        } else if (line.startsWith("VmHWM:")) {
+          hwm = line.replaceAll("[^0-9]", "");
+        }
+      }
+    } catch (java.io.IOException e) {
+      // not Linux
+    }
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    return "rss_kb=" + rss + " peak_rss_kb=" + hwm + " heap_used_kb=" + (rt.totalMemory() - rt.freeMemory()) / 1024;
   }
 
   /** The nearest-rank percentile of sorted values. */
