@@ -2,7 +2,7 @@ package io.pgconverge.daemon;
 
 import io.pgconverge.report.MetricsText;
 import io.pgconverge.report.RunStatus;
-import io.pgconverge.report.StatusJson;
+import io.pgconverge.report.StatusFileJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,7 +38,7 @@ public final class StatusFiles {
 
   /** Writes both files; a failure is logged (once as a warning for the daemon), never thrown. */
   public void write(RunStatus s) {
-    write(status, StatusJson.render(s));
+    write(status, StatusFileJson.render(s));
     write(metrics, MetricsText.render(s));
   }
 

@@ -39,7 +39,7 @@ class StatusRenderingTest {
     Action reload = new Action.ReloadServer(List.of("settings work_mem"), List.of());
     RunStatus s = RunStatus.of(report(List.of(new Outcome.Applied(reload, "reloaded")), List.of("shared_buffers")), END, valid());
 
-    JsonNode j = new ObjectMapper().readTree(StatusJson.render(s));
+    JsonNode j = new ObjectMapper().readTree(StatusFileJson.render(s));
 
     assertThat(j.path("format").asInt()).isEqualTo(1);
     assertThat(j.path("run_id").asText()).isEqualTo("abc123");
@@ -64,7 +64,7 @@ class StatusRenderingTest {
   void statusJsonOfAFailedRunNamesTheCauseAndOfAWaitingDaemonTheProblems() throws Exception {
     Action reload = new Action.ReloadServer(List.of("settings work_mem"), List.of());
     RunStatus failed = RunStatus.of(report(List.of(new Outcome.Failed(reload, "connection refused")), List.of()), END, valid());
-    JsonNode f = new ObjectMapper().readTree(StatusJson.render(failed));
+    JsonNode f = new ObjectMapper().readTree(StatusFileJson.render(failed));
     assertThat(f.path("result").asText()).isEqualTo("failed");
     assertThat(f.path("success").asBoolean()).isFalse();
     assertThat(f.path("exit_code").asInt()).isEqualTo(4);
@@ -73,7 +73,7 @@ class StatusRenderingTest {
     String problem = FILE + ":3:10: peers[0].port: must be 1-65535, got 70000";
     RunStatus waiting = RunStatus.waiting("w1", END, Duration.ofMillis(3),
         new RunStatus.DesiredStateStatus(FILE, false, List.of(problem), Optional.empty()));
-    JsonNode w = new ObjectMapper().readTree(StatusJson.render(waiting));
+    JsonNode w = new ObjectMapper().readTree(StatusFileJson.render(waiting));
     assertThat(w.path("result").asText()).isEqualTo("invalid");
     assertThat(w.path("desired_state").path("valid").asBoolean()).isFalse();
     assertThat(w.path("desired_state").path("problems").get(0).asText()).isEqualTo(problem);

@@ -20,11 +20,11 @@ import java.io.UncheckedIOException;
  *   "replication": [ {"peer","state","lag_bytes"} ] }
  * </pre>
  */
-public final class StatusJson {
+public final class StatusFileJson {
   /** Streaming only (jackson-core): no ObjectMapper to build, so a one-shot apply stays fast. */
   private static final JsonFactory JSON = new JsonFactory();
 
-  private StatusJson() {}
+  private StatusFileJson() {}
 
   public static String render(RunStatus s) {
     StringWriter out = new StringWriter();
