@@ -156,7 +156,7 @@ public final class Main {
           invalid.problems().forEach(p -> System.out.println(p));
           rc = 1;
         } else {
-          System.out.println(f + ": valid");
+          System.out.println("valid " + f);
         }
       }
       return rc;
