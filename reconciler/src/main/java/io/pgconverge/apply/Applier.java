@@ -4,6 +4,7 @@ import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
+import io.pgconverge.pg.Passfile;
 import io.pgconverge.pg.ScramSha256;
 import io.pgconverge.pg.SettingValues;
 import io.pgconverge.pg.Sql;
@@ -79,6 +80,24 @@ public final class Applier {
   private String run(Action action) throws IOException, SQLException {
     if (action instanceof Action.InitDataDirectory a) {
       return DataDirectoryBuilder.initdb(a);
+    } else if (action instanceof Action.BaseBackup a) {
+      return DataDirectoryBuilder.basebackup(a);
+    } else if (action instanceof Action.WritePassfile a) {
+      AtomicFiles.write(a.path(), Passfile.render(a.host(), a.port(), a.user(), a.password().value()).getBytes(StandardCharsets.UTF_8));
+      return "wrote " + a.path() + " (mode 0600)";
+    } else if (action instanceof Action.CreateSlot a) {
+      try (Connection c = server.connect();
+          PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+        ps.setString(1, a.name());
+        ps.execute();
+      }
+      return "created slot " + a.name();
+    } else if (action instanceof Action.DropSlot a) {
+      try (Connection c = server.connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        ps.setString(1, a.name());
+        ps.execute();
+      }
+      return "dropped slot " + a.name();
     } else if (action instanceof Action.ValidateConfig a) {
       return validate(a);
     } else if (action instanceof Action.WriteFile a) {

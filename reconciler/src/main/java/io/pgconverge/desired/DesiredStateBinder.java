@@ -261,6 +261,21 @@ final class DesiredStateBinder {
             ? absolutePath(socketNode.get(), "postgres.socket_directory")
             : DEFAULT_SOCKET_DIRECTORY;
 
+    Optional<SslSpec> ssl = Optional.empty();
+    Optional<YamlNode> sslNode = optional(s, "ssl");
+    if (sslNode.isPresent()) {
+      SourceLocation sslKey = s.mapping().entry("ssl").get().keyLocation();
+      Optional<Section> sslSection = section(sslNode.get(), "postgres.ssl", sslKey, DesiredStateKeys.SSL);
+      if (sslSection.isPresent()) {
+        Path cert = required(sslSection.get(), "cert_file").map(n -> absolutePath(n, "postgres.ssl.cert_file")).orElse(null);
+        Path key = required(sslSection.get(), "key_file").map(n -> absolutePath(n, "postgres.ssl.key_file")).orElse(null);
+        Path ca = required(sslSection.get(), "ca_file").map(n -> absolutePath(n, "postgres.ssl.ca_file")).orElse(null);
+        if (cert != null && key != null && ca != null) {
+          ssl = Optional.of(new SslSpec(cert, key, ca));
+        }
+      }
+    }
+
     List<HbaLineSpec> hba = null;
     List<HbaLine> hbaLines = new ArrayList<>();
     boolean everyHbaLineParsed = false;
@@ -305,7 +320,7 @@ final class DesiredStateBinder {
         || hba == null) {
       return null;
     }
-    return new PostgresSpec(bin, data, config, user, initdb, settings, hba, socket);
+    return new PostgresSpec(bin, data, config, user, initdb, settings, hba, socket, ssl);
   }
 
   /**

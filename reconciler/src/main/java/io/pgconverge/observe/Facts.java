@@ -10,13 +10,15 @@ import java.util.Map;
  * @param files the managed files (postgresql.conf, pg_hba.conf, postgresql.auto.conf) by path
  * @param secrets the password files named in the desired state, by path
  * @param binaries where the PostgreSQL server binaries were found
+ * @param primary what this host, when it is meant to be a replica, learned from its primary
  */
 public record Facts(
     DataDirectoryFact dataDirectory,
     Map<Path, FileFact> files,
     ServerFact server,
     Map<Path, Secret> secrets,
-    BinaryFact binaries) {
+    BinaryFact binaries,
+    PrimaryFact primary) {
 
   public Facts {
     files = Map.copyOf(files);

@@ -1,7 +1,9 @@
 package io.pgconverge.observe;
 
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.PostgresSpec;
+import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ public final class HostProbe {
     PostgresSpec pg = desired.postgres();
     DataDirectoryFact data = DataDirectoryProbe.read(pg.data());
     Map<Path, FileFact> files = new LinkedHashMap<>();
-    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf()}) {
+    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf(), pg.standbySignal(), pg.passfile()}) {
       files.put(p, FileProbe.read(p));
     }
     ServerFact server =
@@ -33,6 +35,16 @@ public final class HostProbe {
       r.passwordFile().ifPresent(f -> secrets.computeIfAbsent(f, SecretProbe::read));
     }
     desired.replication().ifPresent(rep -> secrets.computeIfAbsent(rep.passwordFile(), SecretProbe::read));
-    return new Facts(data, files, server, secrets, BinaryProbe.locate(pg.bin()));
+    BinaryFact binaries = BinaryProbe.locate(pg.bin());
+    if (data instanceof DataDirectoryFact.Initialized init && binaries instanceof BinaryFact.Found found
+        && desired.selfPeer().role() == PeerRole.REPLICA) {
+      data = new DataDirectoryFact.Initialized(init.path(), init.pgVersion(), ControlDataProbe.read(found.directory(), pg.data()));
+    }
+    PrimaryFact primary = new PrimaryFact.NotApplicable();
+    if (desired.selfPeer().role() == PeerRole.REPLICA && desired.replication().isPresent()) {
+      ReplicationSpec rep = desired.replication().get();
+      primary = PrimaryProbe.read(desired.primary(), rep, secrets.get(rep.passwordFile()), pg.ssl());
+    }
+    return new Facts(data, files, server, secrets, binaries, primary);
   }
 }

@@ -40,6 +40,49 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * pg_basebackup from the primary into a staging directory beside PGDATA, moved into place only
+   * once the copy completed; the password comes from the passfile named in {@code conninfo}.
+   */
+  record BaseBackup(Path data, Path bin, String conninfo, String primary, Path config) implements Action {
+    public String describe() {
+      return "pg_basebackup from " + primary + " into " + data + " (copied beside it, moved into place when complete)";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.DATA_DIRECTORY);
+    }
+  }
+
+  /** Writes the libpq passfile (mode 0600) a replica uses to reach its primary; its content is never logged. */
+  record WritePassfile(Path path, String host, int port, String user, Secret.Readable password) implements Action {
+    public String describe() {
+      return "write the passfile " + path + " for " + user + "@" + host + ":" + port + " (password from " + password.file() + ")";
+    }
+  }
+
+  /** Creates a physical replication slot that reserves WAL at once. */
+  record CreateSlot(String name) implements Action {
+    public String describe() {
+      return "create physical replication slot " + name;
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** Drops a slot pgconverge made for a peer that is no longer listed. */
+  record DropSlot(String name) implements Action {
+    public String describe() {
+      return "drop replication slot " + name + " (its peer is no longer listed)";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
   /** Loads a candidate postgresql.conf with the server binary itself ({@code postgres -C}) before it is written. */
   record ValidateConfig(Path target, String content, Path bin) implements Action {
     public String describe() {

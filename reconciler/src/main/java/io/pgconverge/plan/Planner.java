@@ -1,6 +1,9 @@
 package io.pgconverge.plan;
 
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
+import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.desired.RestartPolicy;
 import io.pgconverge.desired.RoleSpec;
@@ -11,12 +14,18 @@ import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.LiveRole;
 import io.pgconverge.observe.LiveSetting;
+import io.pgconverge.observe.PrimaryFact;
+import io.pgconverge.observe.ReplicationRow;
+import io.pgconverge.observe.SlotRow;
+import io.pgconverge.observe.WalReceiverRow;
 import io.pgconverge.observe.Secret;
 import io.pgconverge.observe.ServerFact;
 import io.pgconverge.pg.ConfEntry;
 import io.pgconverge.pg.ConfFile;
 import io.pgconverge.pg.ConfParser;
 import io.pgconverge.pg.ConfSyntaxException;
+import io.pgconverge.pg.HotStandby;
+import io.pgconverge.pg.Passfile;
 import io.pgconverge.pg.PasswordVerifiers;
 import io.pgconverge.pg.SettingContext;
 import io.pgconverge.pg.SettingValues;
@@ -85,6 +94,7 @@ public final class Planner {
     }
     Path bin = found.directory();
     DataDirectoryFact dataDir = facts.dataDirectory();
+    boolean replica = ManagedFiles.isReplica(desired);
     boolean bootstrap = false;
     if (dataDir instanceof DataDirectoryFact.Foreign f) {
       refuse(RefusalReason.FOREIGN_DATA, "data directory " + f.path(), "found " + summarize(f.entries()));
@@ -94,9 +104,29 @@ public final class Planner {
       return result();
     } else if (dataDir instanceof DataDirectoryFact.Missing || dataDir instanceof DataDirectoryFact.Empty) {
       String state = dataDir instanceof DataDirectoryFact.Missing ? "missing" : "empty";
-      drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb", desired.where("postgres.data"));
-      actions.add(new Action.InitDataDirectory(pg.data(), bin, pg.user(), pg.initdbArgs(), pg.config()));
+      if (replica) {
+        if (facts.primary() instanceof PrimaryFact.Unreachable u) {
+          refuse(RefusalReason.PRIMARY_UNREACHABLE, "primary " + desired.primary().name() + " at " + u.host() + ":" + u.port(), u.reason());
+          return result();
+        }
+        Peer primary = desired.primary();
+        drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "a copy of the primary", state,
+            "pg_basebackup from " + primary.name(), desired.where("postgres.data"));
+        planPassfile();
+        actions.add(new Action.BaseBackup(pg.data(), bin, ManagedFiles.primaryConninfo(desired),
+            primary.name() + " (" + primary.host() + ":" + primary.port() + ")", pg.config()));
+      } else {
+        drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb", desired.where("postgres.data"));
+        actions.add(new Action.InitDataDirectory(pg.data(), bin, pg.user(), pg.initdbArgs(), pg.config()));
+      }
       bootstrap = true;
+    } else if (replica && dataDir instanceof DataDirectoryFact.Initialized init
+        && init.control().isPresent() && facts.primary() instanceof PrimaryFact.Reachable p
+        && !init.control().get().systemIdentifier().equals(p.systemIdentifier())) {
+      refuse(RefusalReason.FOREIGN_CLUSTER, "data directory " + init.path(),
+          "its system identifier " + init.control().get().systemIdentifier() + " is not the primary's "
+              + p.systemIdentifier() + " (" + desired.primary().name() + ")");
+      return result();
     }
 
     ServerFact server = bootstrap ? new ServerFact.NotRunning("bootstrapping") : facts.server();
@@ -110,6 +140,13 @@ public final class Planner {
     boolean hbaChanged = planHba(bootstrap);
     planAutoConf(bootstrap, server);
 
+    if (replica) {
+      if (!bootstrap) {
+        planPassfile();
+      }
+      planStandby(bootstrap, server);
+    }
+
     if (server instanceof ServerFact.NotRunning) {
       if (!bootstrap) {
         drift(DriftKind.SERVER, "server", "running", "stopped", "start", "");
@@ -119,6 +156,12 @@ public final class Planner {
       planLiveSettings(r, bin, hbaChanged);
       if (!r.inRecovery()) {
         planRoles(r);
+        if (!replica) {
+          planSlots(r);
+          planReplicaHealth(r);
+        }
+      } else if (replica) {
+        planReceiverHealth(r);
       }
     }
     return result();
@@ -369,6 +412,125 @@ public final class Planner {
     return desired.policy().restart() == RestartPolicy.ALWAYS
         ? "restart"
         : "pending restart (policy.restart: never)";
+  }
+
+  // ---- replication -------------------------------------------------------------------------
+
+  private void planPassfile() {
+    ReplicationSpec rep = desired.replication().orElseThrow();
+    Secret secret = facts.secrets().get(rep.passwordFile());
+    if (!(secret instanceof Secret.Readable password)) {
+      String why = secret instanceof Secret.Unreadable u ? u.reason() : "not read";
+      refuse(RefusalReason.SECRET_UNREADABLE, "replication.password_file " + rep.passwordFile(), why);
+      return;
+    }
+    Peer primary = desired.primary();
+    String want = Passfile.render(primary.host(), primary.port(), rep.user(), password.value());
+    FileFact have = facts.file(pg.passfile());
+    if (have instanceof FileFact.Present p && p.text().equals(want)) {
+      return;
+    }
+    drift(DriftKind.STANDBY, "passfile " + pg.passfile(), "an entry for " + rep.user() + "@" + primary.host() + ":" + primary.port(),
+        have instanceof FileFact.Present ? "a different entry" : "absent", "write it", desired.where("replication.password_file"));
+    actions.add(new Action.WritePassfile(pg.passfile(), primary.host(), primary.port(), rep.user(), password));
+  }
+
+  private void planStandby(boolean bootstrap, ServerFact server) {
+    if (!bootstrap && !(facts.file(pg.standbySignal()) instanceof FileFact.Present)) {
+      if (server instanceof ServerFact.Running r && !r.inRecovery()) {
+        refuse(RefusalReason.ROLE_CHANGE, "server on port " + desired.port(),
+            "it runs as a primary but " + desired.where("peers[" + desired.peers().indexOf(desired.selfPeer()) + "].role")
+                + " says replica; it is left running as it is");
+        return;
+      }
+      drift(DriftKind.STANDBY, pg.standbySignal().toString(), "present", "absent", "create it", "");
+      actions.add(new Action.WriteFile(pg.standbySignal(), "", Optional.empty(), "standby mode"));
+    }
+    if (facts.primary() instanceof PrimaryFact.Reachable p) {
+      Map<String, LiveSetting> live = server instanceof ServerFact.Running r ? r.settings() : Map.of();
+      for (String name : HotStandby.SENSITIVE_SETTINGS) {
+        String mine = pg.settings().containsKey(name) ? pg.settings().get(name)
+            : live.containsKey(name) ? live.get(name).setting() : null;
+        String theirs = p.settings().get(name);
+        if (mine == null || theirs == null) {
+          continue;
+        }
+        try {
+          if (Long.parseLong(mine.strip()) < Long.parseLong(theirs.strip())) {
+            drift(DriftKind.STANDBY, name, "at least " + theirs + " (the primary's value)", mine,
+                "none: a hot standby with less than its primary stops; raise it in the desired state or lower it on the primary first",
+                ManagedFiles.fieldOf(desired, name));
+          }
+        } catch (NumberFormatException e) {
+          // not a plain integer: nothing to compare
+        }
+      }
+    }
+  }
+
+  private void planSlots(ServerFact.Running server) {
+    ReplicationSpec rep = desired.replication().orElse(null);
+    if (rep == null || !rep.slots()) {
+      return;
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    for (Peer peer : desired.peers()) {
+      if (peer.role() == PeerRole.REPLICA) {
+        wanted.add(ManagedFiles.slotName(peer.name()));
+      }
+    }
+    Map<String, SlotRow> have = new LinkedHashMap<>();
+    for (SlotRow slot : server.replication().slots()) {
+      have.put(slot.name(), slot);
+    }
+    for (String name : wanted) {
+      SlotRow slot = have.get(name);
+      if (slot == null) {
+        drift(DriftKind.SLOT, name, "present", "absent", "create it", desired.where("replication.slots"));
+        actions.add(new Action.CreateSlot(name));
+      } else if ("lost".equals(slot.walStatus())) {
+        drift(DriftKind.SLOT, name, "WAL reserved", "lost (max_slot_wal_keep_size exceeded)",
+            "none: the replica needs a new base backup", "");
+      }
+    }
+    for (SlotRow slot : have.values()) {
+      if (slot.name().startsWith("pgc_") && !wanted.contains(slot.name())) {
+        if (slot.active()) {
+          drift(DriftKind.SLOT, slot.name(), "absent (no such replica peer)", "present and in use", "none while it is in use", "");
+        } else {
+          drift(DriftKind.SLOT, slot.name(), "absent (no such replica peer)", "present", "drop it", "");
+          actions.add(new Action.DropSlot(slot.name()));
+        }
+      }
+    }
+  }
+
+  private void planReplicaHealth(ServerFact.Running server) {
+    for (Peer peer : desired.peers()) {
+      if (peer.role() != PeerRole.REPLICA) {
+        continue;
+      }
+      Optional<ReplicationRow> row = server.replication().senders().stream()
+          .filter(r -> peer.name().equals(r.applicationName())).findFirst();
+      if (row.isEmpty()) {
+        drift(DriftKind.REPLICATION, peer.name(), "streaming", "not connected", "none here: see " + peer.name() + "'s own report", "");
+      } else if (!row.get().streaming()) {
+        drift(DriftKind.REPLICATION, peer.name(), "streaming", row.get().state() + (row.get().replayLsn() == null ? " (nothing replayed yet)" : ""),
+            "none here: see " + peer.name() + "'s own report", "");
+      }
+    }
+  }
+
+  private void planReceiverHealth(ServerFact.Running server) {
+    Peer primary = desired.primary();
+    Optional<WalReceiverRow> receiver = server.replication().receiver();
+    if (receiver.isEmpty()) {
+      drift(DriftKind.REPLICATION, "wal receiver", "streaming from " + primary.host() + ":" + primary.port(), "not running",
+          "none: the server retries by itself; see its log", "");
+    } else if (!"streaming".equals(receiver.get().status())) {
+      drift(DriftKind.REPLICATION, "wal receiver", "streaming from " + primary.host() + ":" + primary.port(),
+          receiver.get().status() + " from " + receiver.get().senderHost(), "none: the server retries by itself; see its log", "");
+    }
   }
 
   // ---- roles --------------------------------------------------------------------------------

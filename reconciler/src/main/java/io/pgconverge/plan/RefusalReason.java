@@ -8,7 +8,10 @@ public enum RefusalReason {
   SERVER_UNREACHABLE("the server could not be queried"),
   FILE_UNREADABLE("a managed file could not be read"),
   SECRET_UNREADABLE("a password file could not be read"),
-  CONFIG_UNPARSEABLE("a config file on disk does not parse");
+  CONFIG_UNPARSEABLE("a config file on disk does not parse"),
+  PRIMARY_UNREACHABLE("the primary is unreachable; PGDATA is left as it is and the next run tries again"),
+  FOREIGN_CLUSTER("the data directory belongs to another cluster; its data is never deleted or overwritten"),
+  ROLE_CHANGE("the server's role differs from the desired one");
 
   private final String text;
 
