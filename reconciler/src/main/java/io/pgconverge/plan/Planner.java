@@ -49,7 +49,10 @@ import java.util.Set;
  * <ol>
  *   <li>Without server binaries nothing can be done: refuse.
  *   <li>Data directory: foreign content or an unreadable directory is refused and nothing else is
- *       planned (the data is never touched). Missing or empty: initdb (built beside PGDATA).
+ *       planned (the data is never touched). Missing or empty: on the primary initdb, on a replica
+ *       pg_basebackup from the primary (both built beside PGDATA and moved into place when
+ *       complete); a replica whose primary is unreachable is refused and PGDATA left alone. A
+ *       replica's initialized PGDATA whose system identifier is not the primary's is refused.
  *   <li>postgresql.conf is rendered in full and compared byte for byte with the file on disk. When
  *       the bytes differ, each setting is compared by meaning (units and booleans normalised with
  *       the live server's pg_settings types) to name the drift; if no setting differs the drift is
@@ -62,6 +65,13 @@ import java.util.Set;
  *       pg_hba.conf, or a setting removed from the file) asks for a reload, which is confirmed
  *       afterwards; a mismatch of a postmaster setting asks for a restart, done only under
  *       {@code policy.restart: always} and otherwise reported as pending on every run.
+ *   <li>Replica: its passfile (beside PGDATA, mode 0600) and standby.signal must exist;
+ *       primary_conninfo and primary_slot_name are managed settings of postgresql.conf (step 3
+ *       and 6 fix them). A hot-standby-sensitive setting lower than the primary's is reported, and
+ *       a WAL receiver that does not stream.
+ *   <li>Primary: one physical slot {@code pgc_<peer>} per replica peer; slots with that prefix for
+ *       peers no longer listed are dropped when not in use (other slots are never touched); a
+ *       listed replica that does not stream is reported.
  *   <li>Roles, on a running primary: each listed role is created or altered to match; its
  *       password is checked against the stored verifier and set, hashed here, only when it does
  *       not match. Roles not listed are left alone.
