@@ -5,6 +5,7 @@ import io.pgconverge.host.LocalServer;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
 import io.pgconverge.pg.Passfile;
+import io.pgconverge.pg.Rewind;
 import io.pgconverge.pg.ScramSha256;
 import io.pgconverge.pg.SettingValues;
 import io.pgconverge.pg.Sql;
@@ -34,6 +35,7 @@ public final class Applier {
   private final LocalServer server;
   private final boolean checkOnly;
   private final IntFunction<String> fieldOfConfLine;
+  private boolean replan;
 
   /**
    * @param fieldOfConfLine names the desired-state field behind a line of the rendered
@@ -48,7 +50,12 @@ public final class Applier {
   public List<Outcome> apply(List<Action> actions) {
     List<Outcome> outcomes = new ArrayList<>();
     Set<Stage> failed = EnumSet.noneOf(Stage.class);
+    replan = false;
     for (Action a : actions) {
+      if (replan) {
+        outcomes.add(new Outcome.Skipped(a, "planned again in the next pass: the data directory was moved aside"));
+        continue;
+      }
       Optional<Stage> blocked = a.needs().stream().filter(failed::contains).findFirst();
       if (blocked.isPresent()) {
         outcomes.add(new Outcome.Skipped(a, "skipped because an earlier step of " + blocked.get().name().toLowerCase().replace('_', ' ') + " failed"));
@@ -83,7 +90,8 @@ public final class Applier {
     } else if (action instanceof Action.BaseBackup a) {
       return DataDirectoryBuilder.basebackup(a);
     } else if (action instanceof Action.WritePassfile a) {
-      AtomicFiles.write(a.path(), Passfile.render(a.host(), a.port(), a.user(), a.password().value()).getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(a.path(), Passfile.render(a.host(), a.port(), List.of(a.user(), Rewind.ROLE), a.password().value())
+          .getBytes(StandardCharsets.UTF_8));
       return "wrote " + a.path() + " (mode 0600)";
     } else if (action instanceof Action.CreateSlot a) {
       try (Connection c = server.connect();
@@ -98,6 +106,34 @@ public final class Applier {
         ps.execute();
       }
       return "dropped slot " + a.name();
+    } else if (action instanceof Action.Promote a) {
+      try (Connection c = server.connect(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_promote(true, 60)")) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          throw new IOException("pg_promote did not finish within 60 s");
+        }
+      }
+      return "promoted: the server accepts writes";
+    } else if (action instanceof Action.StopServer a) {
+      ServerControl.stop(a.bin(), a.configDir());
+      return "server stopped cleanly";
+    } else if (action instanceof Action.Rewind a) {
+      RewindResult r = RewindRunner.run(a);
+      replan = r.movedAside();
+      return r.detail();
+    } else if (action instanceof Action.EnsureRewindRole a) {
+      String role = Sql.ident(Rewind.ROLE);
+      try (Connection c = server.connect(); Statement st = c.createStatement()) {
+        st.execute("SET log_statement = 'none'");
+        st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " + Sql.literal(Rewind.ROLE)
+            + ") THEN CREATE ROLE " + role + " LOGIN; END IF; END $$");
+        st.execute("ALTER ROLE " + role + " WITH LOGIN NOSUPERUSER NOREPLICATION PASSWORD "
+            + Sql.literal(ScramSha256.newVerifier(a.password().value())));
+        for (String f : Rewind.FUNCTIONS) {
+          st.execute("GRANT EXECUTE ON FUNCTION " + f + " TO " + role);
+        }
+      }
+      return "role " + Rewind.ROLE + " ready for pg_rewind";
     } else if (action instanceof Action.ValidateConfig a) {
       return validate(a);
     } else if (action instanceof Action.WriteFile a) {

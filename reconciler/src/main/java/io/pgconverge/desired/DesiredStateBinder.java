@@ -124,7 +124,7 @@ final class DesiredStateBinder {
     Map<String, Integer> roleIndexByName = new HashMap<>();
     List<RoleSpec> roles = roles(doc, roleIndexByName);
     Optional<ReplicationSpec> replication = replication(doc, peerFacts);
-    Policy policy = policy(doc);
+    Policy policy = reclone(doc, policy(doc));
 
     if (pgFacts[0] != null) {
       checkOwnedSettings(pgFacts[0], selfIndex);
@@ -488,6 +488,28 @@ final class DesiredStateBinder {
       return Optional.empty();
     }
     return Optional.of(new ReplicationSpec(user, passwordFile, slots));
+  }
+
+  /** Adds {@code policy.reclone} (never | move-aside) to a bound policy. */
+  private Policy reclone(Section doc, Policy policy) {
+    if (policy == null || doc.mapping().entry("policy").isEmpty()) {
+      return policy;
+    }
+    YamlNode section = doc.mapping().entry("policy").get().value();
+    if (!(section instanceof Mapping m) || m.entry("reclone").isEmpty()) {
+      return policy;
+    }
+    YamlNode n = m.entry("reclone").get().value();
+    record("policy.reclone", n.location());
+    if (n instanceof Scalar s && s.kind() == ScalarKind.STRING) {
+      for (ReclonePolicy r : ReclonePolicy.values()) {
+        if (r.yamlName().equals(s.text())) {
+          return policy.withReclone(r);
+        }
+      }
+    }
+    problem(n.location(), "policy.reclone", "must be never or move-aside, got " + n.describe());
+    return null;
   }
 
   private Policy policy(Section doc) {

@@ -28,7 +28,7 @@ final class DesiredStateKeys {
           "connection_limit",
           "password_file");
   static final List<String> REPLICATION = List.of("user", "password_file", "slots");
-  static final List<String> POLICY = List.of("restart");
+  static final List<String> POLICY = List.of("restart", "reclone");
 
   /**
    * Settings pgconverge writes itself, each with the desired-state field it comes from; they must

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param secrets the password files named in the desired state, by path
  * @param binaries where the PostgreSQL server binaries were found
  * @param primary what this host, when it is meant to be a replica, learned from its primary
+ * @param upstream what this host, when it is meant to be the primary but still replicates, learned
+ *     from the server it replicates from
  */
 public record Facts(
     DataDirectoryFact dataDirectory,
@@ -18,7 +20,8 @@ public record Facts(
     ServerFact server,
     Map<Path, Secret> secrets,
     BinaryFact binaries,
-    PrimaryFact primary) {
+    PrimaryFact primary,
+    UpstreamFact upstream) {
 
   public Facts {
     files = Map.copyOf(files);

@@ -1,11 +1,13 @@
 package io.pgconverge.observe;
 
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
+import io.pgconverge.pg.Conninfo;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +19,28 @@ public final class HostProbe {
   public static LocalServer localServer(DesiredState desired) {
     PostgresSpec pg = desired.postgres();
     return new LocalServer(pg.socketDirectory(), desired.port(), pg.user());
+  }
+
+  /** Finds the server this replica streams from (its live primary_conninfo) and asks it who it is. */
+  static UpstreamFact upstream(DesiredState desired, ServerFact.Running r, ReplicationSpec rep, Secret secret) {
+    LiveSetting conninfo = r.settings().get("primary_conninfo");
+    if (conninfo == null || conninfo.setting() == null || conninfo.setting().isBlank()) {
+      return new UpstreamFact.Unlisted("(none)", 0);
+    }
+    Map<String, String> c = Conninfo.parse(conninfo.setting());
+    String host = c.getOrDefault("host", c.getOrDefault("hostaddr", ""));
+    int port;
+    try {
+      port = Integer.parseInt(c.getOrDefault("port", "5432"));
+    } catch (NumberFormatException e) {
+      port = 5432;
+    }
+    for (Peer p : desired.peers()) {
+      if (p.host().equals(host) && p.port() == port && !p.name().equals(desired.self())) {
+        return new UpstreamFact.Asked(p.name(), host, port, PeerProbe.ask(host, port, rep, secret, desired.postgres().ssl()));
+      }
+    }
+    return new UpstreamFact.Unlisted(host, port);
   }
 
   public static Facts observe(DesiredState desired) {
@@ -41,10 +65,21 @@ public final class HostProbe {
       data = new DataDirectoryFact.Initialized(init.path(), init.pgVersion(), ControlDataProbe.read(found.directory(), pg.data()));
     }
     PrimaryFact primary = new PrimaryFact.NotApplicable();
-    if (desired.selfPeer().role() == PeerRole.REPLICA && desired.replication().isPresent()) {
+    UpstreamFact upstream = new UpstreamFact.NotApplicable();
+    if (desired.replication().isPresent()) {
       ReplicationSpec rep = desired.replication().get();
-      primary = PrimaryProbe.read(desired.primary(), rep, secrets.get(rep.passwordFile()), pg.ssl());
+      Secret secret = secrets.get(rep.passwordFile());
+      if (desired.selfPeer().role() == PeerRole.REPLICA) {
+        Peer p = desired.primary();
+        PeerAnswer answer = PeerProbe.ask(p.host(), p.port(), rep, secret, pg.ssl());
+        primary = answer instanceof PeerAnswer.Answered a
+            ? new PrimaryFact.Reachable(p.host(), p.port(), a)
+            : new PrimaryFact.Unreachable(p.host(), p.port(),
+                answer instanceof PeerAnswer.Refused r ? r.reason() : ((PeerAnswer.Silent) answer).reason());
+      } else if (server instanceof ServerFact.Running r && r.inRecovery()) {
+        upstream = upstream(desired, r, rep, secret);
+      }
     }
-    return new Facts(data, files, server, secrets, binaries, primary);
+    return new Facts(data, files, server, secrets, binaries, primary, upstream);
   }
 }

@@ -19,6 +19,9 @@ import java.util.Optional;
  * pg_settings, roles (pg_authid) and the errors its config views report. Read-only queries.
  */
 public final class ServerProbe {
+  /** The role pg_rewind connects as: login and the four file functions it needs, not a superuser. */
+  public static final String REWIND_ROLE = io.pgconverge.pg.Rewind.ROLE;
+
   private ServerProbe() {}
 
   public static ServerFact read(LocalServer server, Path data) {
@@ -121,7 +124,15 @@ public final class ServerProbe {
         slots.add(new SlotRow(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getString(4)));
       }
     }
-    return new ServerFact.Replication(systemId, timeline, senders, slots, receiver);
+    boolean rewindReady;
+    try (ResultSet rs = st.executeQuery(
+        "select coalesce(bool_and(has_function_privilege('" + REWIND_ROLE + "', f, 'EXECUTE')), false)"
+            + " from unnest(array['pg_catalog.pg_ls_dir(text, boolean, boolean)', 'pg_catalog.pg_stat_file(text, boolean)',"
+            + " 'pg_catalog.pg_read_binary_file(text)', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)']) f"
+            + " where exists (select 1 from pg_roles where rolname = '" + REWIND_ROLE + "')")) {
+      rewindReady = rs.next() && rs.getBoolean(1);
+    }
+    return new ServerFact.Replication(systemId, timeline, senders, slots, receiver, rewindReady);
   }
 
   /** Errors the server finds in the config files as they are on disk now. */

@@ -12,6 +12,15 @@ public final class Passfile {
     return escape(host) + ":" + port + ":*:" + escape(user) + ":" + escape(password) + "\n";
   }
 
+  /** One line per user, all with the same password (the replication user and the rewind user). */
+  public static String render(String host, int port, java.util.List<String> users, String password) {
+    StringBuilder sb = new StringBuilder();
+    for (String user : users) {
+      sb.append(render(host, port, user, password));
+    }
+    return sb.toString();
+  }
+
   static String escape(String field) {
     return field.replace("\\", "\\\\").replace(":", "\\:");
   }

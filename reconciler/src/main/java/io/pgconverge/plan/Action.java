@@ -61,6 +61,59 @@ public sealed interface Action {
     }
   }
 
+  /** Promotes this replica ({@code pg_promote}), once the former primary is known not to be a primary. */
+  record Promote(String proof) implements Action {
+    public String describe() {
+      return "promote this server to primary (" + proof + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /** Stops the server cleanly (fast shutdown: the last WAL reaches the connected replicas). */
+  record StopServer(Path configDir, Path bin, String reason) implements Action {
+    public String describe() {
+      return "stop the server cleanly (" + reason + ")";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /**
+   * pg_rewind of a stopped former primary from the new primary, as the rewind role; reports the
+   * WAL range it threw away. When the rewind is impossible and {@code moveAside}, PGDATA is renamed
+   * with a timestamp suffix (after a free-disk check) so that the next pass takes a fresh copy.
+   */
+  record Rewind(Path data, Path bin, String sourceConninfo, String primary, boolean moveAside) implements Action {
+    public String describe() {
+      return "pg_rewind " + data + " from " + primary;
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.DATA_DIRECTORY);
+    }
+  }
+
+  /** Makes the role pg_rewind connects as: LOGIN, the replication password (hashed here), EXECUTE on four functions. */
+  record EnsureRewindRole(Secret.Readable password) implements Action {
+    public String describe() {
+      return "make role " + io.pgconverge.pg.Rewind.ROLE + " for pg_rewind (login, file functions, no superuser; password from "
+          + password.file() + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
   /** Creates a physical replication slot that reserves WAL at once. */
   record CreateSlot(String name) implements Action {
     public String describe() {

@@ -147,16 +147,41 @@ public final class ManagedFiles {
         out.add(line);
       }
     }
+    if (desired.replication().isPresent()) {
+      out = withRewindLines(desired, out);
+    }
     if (desired.postgres().ssl().isPresent()) {
       List<HbaLine> tls = new ArrayList<>();
       for (HbaLine l : out) {
-        boolean replication = l.databases().contains("replication");
+        boolean replication = l.databases().contains("replication") || l.users().contains(io.pgconverge.pg.Rewind.ROLE);
         tls.add(replication && l.type().equals("host")
             ? new HbaLine("hostssl", l.databases(), l.users(), l.address(), l.mask(), l.method(), l.options())
             : l);
       }
       return tls;
     }
+    return out;
+  }
+
+  /**
+   * Adds, after the local lines, one line per peer host that lets pg_rewind's role reach database
+   * postgres with scram-sha-256: a former primary rewinds from whichever peer is primary now.
+   */
+  static List<HbaLine> withRewindLines(DesiredState desired, List<HbaLine> lines) {
+    List<HbaLine> out = new ArrayList<>();
+    int at = 0;
+    while (at < lines.size() && lines.get(at).type().equals("local")) {
+      out.add(lines.get(at++));
+    }
+    Set<String> seen = new LinkedHashSet<>();
+    for (Peer p : desired.peers()) {
+      String addr = addressOf(p.host());
+      if (seen.add(addr)) {
+        out.add(new HbaLine("host", List.of("postgres"), List.of(io.pgconverge.pg.Rewind.ROLE), java.util.Optional.of(addr),
+            java.util.Optional.empty(), "scram-sha-256", List.of()));
+      }
+    }
+    out.addAll(lines.subList(at, lines.size()));
     return out;
   }
 

@@ -3,6 +3,7 @@ package io.pgconverge.plan;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.PeerRole;
+import io.pgconverge.desired.ReclonePolicy;
 import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.desired.RestartPolicy;
@@ -14,7 +15,9 @@ import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.LiveRole;
 import io.pgconverge.observe.LiveSetting;
+import io.pgconverge.observe.PeerAnswer;
 import io.pgconverge.observe.PrimaryFact;
+import io.pgconverge.observe.UpstreamFact;
 import io.pgconverge.observe.ReplicationRow;
 import io.pgconverge.observe.SlotRow;
 import io.pgconverge.observe.WalReceiverRow;
@@ -25,7 +28,9 @@ import io.pgconverge.pg.ConfFile;
 import io.pgconverge.pg.ConfParser;
 import io.pgconverge.pg.ConfSyntaxException;
 import io.pgconverge.pg.HotStandby;
+import io.pgconverge.pg.Conninfo;
 import io.pgconverge.pg.Passfile;
+import io.pgconverge.pg.Rewind;
 import io.pgconverge.pg.PasswordVerifiers;
 import io.pgconverge.pg.SettingContext;
 import io.pgconverge.pg.SettingValues;
@@ -146,12 +151,56 @@ public final class Planner {
       refuse(RefusalReason.SERVER_UNREACHABLE, "server on port " + desired.port(), u.reason());
     }
 
+    boolean rejoin = false;
+    if (!bootstrap && server instanceof ServerFact.Running r) {
+      if (!replica && r.inRecovery()) {
+        Optional<String> proof = promotionProof();
+        if (proof.isEmpty()) {
+          return result();
+        }
+        drift(DriftKind.SERVER, "role", "primary", "replica (in recovery)", "promote", roleField());
+        actions.add(new Action.Promote(proof.get()));
+      } else if (replica && !r.inRecovery()) {
+        if (facts.primary() instanceof PrimaryFact.Reachable p
+            && !p.systemIdentifier().equals(r.replication().systemIdentifier())) {
+          refuse(RefusalReason.FOREIGN_CLUSTER, "server on port " + desired.port(),
+              "it is a primary of system " + r.replication().systemIdentifier() + ", not of the desired primary's "
+                  + p.systemIdentifier() + " (" + desired.primary().name() + "); it is left running");
+          return result();
+        }
+        drift(DriftKind.SERVER, "role", "replica of " + desired.primary().name(), "primary (accepts writes)",
+            "stop it cleanly, then rejoin " + desired.primary().name() + " as a replica", roleField());
+        actions.add(new Action.StopServer(pg.config(), bin,
+            "stepping down: the desired state makes " + desired.primary().name() + " the primary"));
+        return result();
+      }
+    } else if (replica && !bootstrap && server instanceof ServerFact.NotRunning
+        && !(facts.file(pg.standbySignal()) instanceof FileFact.Present)) {
+      Peer primary = desired.primary();
+      if (facts.primary() instanceof PrimaryFact.Unreachable u) {
+        refuse(RefusalReason.WAITING_FOR_PRIMARY, "rejoin as a replica of " + primary.name(),
+            "the new primary does not answer (" + u.reason() + "); the server stays stopped");
+        return result();
+      }
+      if (facts.primary() instanceof PrimaryFact.Reachable p && p.answer().inRecovery()) {
+        refuse(RefusalReason.WAITING_FOR_PRIMARY, "rejoin as a replica of " + primary.name(),
+            primary.name() + " answers but is not promoted yet; the server stays stopped");
+        return result();
+      }
+      drift(DriftKind.SERVER, "role", "replica of " + primary.name(), "stopped, without standby.signal (a former primary)",
+          "pg_rewind from " + primary.name() + ", then start as a replica", roleField());
+      planPassfile();
+      actions.add(new Action.Rewind(pg.data(), bin, rewindConninfo(), primary.name() + " (" + primary.host() + ":" + primary.port() + ")",
+          desired.policy().reclone() == ReclonePolicy.MOVE_ASIDE));
+      rejoin = true;
+    }
+
     boolean confChanged = planPostgresqlConf(bin, bootstrap, live);
     boolean hbaChanged = planHba(bootstrap);
     planAutoConf(bootstrap, server);
 
     if (replica) {
-      if (!bootstrap) {
+      if (!bootstrap && !rejoin) {
         planPassfile();
       }
       planStandby(bootstrap, server);
@@ -167,11 +216,13 @@ public final class Planner {
       if (!r.inRecovery()) {
         planRoles(r);
         if (!replica) {
+          planRewindRole(r);
           planSlots(r);
           planReplicaHealth(r);
         }
       } else if (replica) {
         planReceiverHealth(r);
+        planLeftoverSlots(r);
       }
     }
     return result();
@@ -426,6 +477,89 @@ public final class Planner {
 
   // ---- replication -------------------------------------------------------------------------
 
+  private String roleField() {
+    return desired.where("peers[" + desired.peers().indexOf(desired.selfPeer()) + "].role");
+  }
+
+  /**
+   * Why it is safe to promote now, or empty (with a refusal) when it is not. Only proof counts:
+   * the former primary answers and is in recovery, its host refuses the connection (no server),
+   * or the desired state no longer lists it. Silence is not proof.
+   */
+  private Optional<String> promotionProof() {
+    UpstreamFact up = facts.upstream();
+    if (up instanceof UpstreamFact.Unlisted u) {
+      return Optional.of("the desired state no longer lists the former primary " + u.host() + ":" + u.port());
+    }
+    if (up instanceof UpstreamFact.Asked a) {
+      String who = "former primary " + a.peer() + " (" + a.host() + ":" + a.port() + ")";
+      if (a.answer() instanceof PeerAnswer.Answered ans) {
+        if (ans.inRecovery()) {
+          return Optional.of(who + " answers and is in recovery");
+        }
+        refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(),
+            who + " still accepts writes; it must step down first (it does when it gets this desired state)");
+        return Optional.empty();
+      }
+      if (a.answer() instanceof PeerAnswer.Refused r) {
+        return Optional.of(who + " refuses connections: its server is down (" + r.reason() + ")");
+      }
+      refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(),
+          who + " does not answer (" + ((PeerAnswer.Silent) a.answer()).reason()
+              + "); silence is not proof, so the promotion waits (remove it from peers to fail over)");
+      return Optional.empty();
+    }
+    refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(), "the server it replicates from cannot be asked");
+    return Optional.empty();
+  }
+
+  /** How pg_rewind reaches the new primary: its role, database postgres, the same passfile. */
+  private String rewindConninfo() {
+    Peer primary = desired.primary();
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("host", primary.host());
+    c.put("port", Integer.toString(primary.port()));
+    c.put("user", Rewind.ROLE);
+    c.put("dbname", "postgres");
+    c.put("passfile", pg.passfile().toString());
+    if (pg.ssl().isPresent()) {
+      c.put("sslmode", "verify-full");
+      c.put("sslrootcert", pg.ssl().get().caFile().toString());
+    }
+    return Conninfo.render(c);
+  }
+
+  private void planRewindRole(ServerFact.Running server) {
+    if (desired.replication().isEmpty()) {
+      return;
+    }
+    Secret secret = facts.secrets().get(desired.replication().get().passwordFile());
+    if (!(secret instanceof Secret.Readable password)) {
+      return;
+    }
+    LiveRole role = server.roles().get(Rewind.ROLE);
+    String problem = role == null ? "absent"
+        : !role.login() || role.superuser() ? "wrong attributes"
+        : !server.replication().rewindRoleReady() ? "missing EXECUTE on pg_rewind's file functions"
+        : role.verifier().isEmpty() || !PasswordVerifiers.matches(password.value(), Rewind.ROLE, role.verifier().get())
+            ? "a different password" : null;
+    if (problem != null) {
+      drift(DriftKind.ROLE, Rewind.ROLE, "login, no superuser, EXECUTE on pg_rewind's functions, the replication password",
+          problem, "create or fix it", "");
+      actions.add(new Action.EnsureRewindRole(password));
+    }
+  }
+
+  /** A former primary now a replica: the slots it kept for others only hold WAL back here. */
+  private void planLeftoverSlots(ServerFact.Running server) {
+    for (SlotRow slot : server.replication().slots()) {
+      if (slot.name().startsWith("pgc_") && !slot.active()) {
+        drift(DriftKind.SLOT, slot.name(), "absent on a replica", "present (left from when this server was primary)", "drop it", "");
+        actions.add(new Action.DropSlot(slot.name()));
+      }
+    }
+  }
+
   private void planPassfile() {
     ReplicationSpec rep = desired.replication().orElseThrow();
     Secret secret = facts.secrets().get(rep.passwordFile());
@@ -435,7 +569,7 @@ public final class Planner {
       return;
     }
     Peer primary = desired.primary();
-    String want = Passfile.render(primary.host(), primary.port(), rep.user(), password.value());
+    String want = Passfile.render(primary.host(), primary.port(), List.of(rep.user(), Rewind.ROLE), password.value());
     FileFact have = facts.file(pg.passfile());
     if (have instanceof FileFact.Present p && p.text().equals(want)) {
       return;

@@ -11,7 +11,9 @@ public enum RefusalReason {
   CONFIG_UNPARSEABLE("a config file on disk does not parse"),
   PRIMARY_UNREACHABLE("the primary is unreachable; PGDATA is left as it is and the next run tries again"),
   FOREIGN_CLUSTER("the data directory belongs to another cluster; its data is never deleted or overwritten"),
-  ROLE_CHANGE("the server's role differs from the desired one");
+  ROLE_CHANGE("the server's role differs from the desired one"),
+  PROMOTION_BLOCKED("not promoted: the former primary is not known to be down or a replica"),
+  WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it");
 
   private final String text;
 

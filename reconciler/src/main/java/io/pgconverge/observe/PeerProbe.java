@@ -1,8 +1,9 @@
 package io.pgconverge.observe;
 
-import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.SslSpec;
+import io.pgconverge.pg.HotStandby;
+import java.net.ConnectException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -14,17 +15,17 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Asks the primary, over a physical replication connection as the replication user (the same
+ * Asks a peer's server, over a physical replication connection as the replication user (the same
  * connection a replica makes, so the same pg_hba.conf line and password), who it is:
- * IDENTIFY_SYSTEM, and its values of the settings a hot standby must match. Read-only.
+ * IDENTIFY_SYSTEM, whether it is in hot standby, and its values of the settings a hot standby must
+ * match. Read-only; bounded by a 3 s connect timeout.
  */
-public final class PrimaryProbe {
-  private PrimaryProbe() {}
+public final class PeerProbe {
+  private PeerProbe() {}
 
-  public static PrimaryFact read(Peer primary, ReplicationSpec replication, Secret secret, Optional<SslSpec> ssl) {
+  public static PeerAnswer ask(String host, int port, ReplicationSpec replication, Secret secret, Optional<SslSpec> ssl) {
     if (!(secret instanceof Secret.Readable password)) {
-      return new PrimaryFact.Unreachable(primary.host(), primary.port(),
-          "the replication password file " + replication.passwordFile() + " cannot be read");
+      return new PeerAnswer.Silent("the replication password file " + replication.passwordFile() + " cannot be read");
     }
     Properties p = new Properties();
     p.setProperty("user", replication.user());
@@ -34,15 +35,15 @@ public final class PrimaryProbe {
     p.setProperty("assumeMinServerVersion", "10");
     p.setProperty("connectTimeout", "3");
     p.setProperty("socketTimeout", "10");
-    p.setProperty("ApplicationName", "pgconverge-probe");
+    p.setProperty("ApplicationName", "pgconverge_probe");
     if (ssl.isPresent()) {
       p.setProperty("sslmode", "verify-full");
       p.setProperty("sslrootcert", ssl.get().caFile().toString());
     } else {
       p.setProperty("sslmode", "disable");
     }
-    String host = primary.host().contains(":") ? "[" + primary.host() + "]" : primary.host();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + primary.port() + "/postgres", p);
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + h + ":" + port + "/postgres", p);
         Statement st = c.createStatement()) {
       String systemId;
       int timeline;
@@ -51,17 +52,28 @@ public final class PrimaryProbe {
         systemId = rs.getString(1);
         timeline = Integer.parseInt(rs.getString(2));
       }
+      boolean inRecovery;
+      try (ResultSet rs = st.executeQuery("SHOW in_hot_standby")) {
+        rs.next();
+        inRecovery = "on".equals(rs.getString(1));
+      }
       Map<String, String> settings = new LinkedHashMap<>();
-      for (String name : io.pgconverge.pg.HotStandby.SENSITIVE_SETTINGS) {
+      for (String name : HotStandby.SENSITIVE_SETTINGS) {
         try (ResultSet rs = st.executeQuery("SHOW " + name)) {
           if (rs.next()) {
             settings.put(name, rs.getString(1));
           }
         }
       }
-      return new PrimaryFact.Reachable(primary.host(), primary.port(), systemId, timeline, settings);
+      return new PeerAnswer.Answered(systemId, timeline, inRecovery, settings);
     } catch (SQLException e) {
-      return new PrimaryFact.Unreachable(primary.host(), primary.port(), masked(e.getMessage(), password.value()));
+      String message = masked(e.getMessage(), password.value());
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ConnectException && String.valueOf(t.getMessage()).contains("refused")) {
+          return new PeerAnswer.Refused(message);
+        }
+      }
+      return new PeerAnswer.Silent(message);
     }
   }
 
