@@ -101,11 +101,14 @@ public final class Applier {
       }
       return "created slot " + a.name();
     } else if (action instanceof Action.DropSlot a) {
-      try (Connection c = server.connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+      try (Connection c = server.connect();
+          PreparedStatement ps = c.prepareStatement(
+              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
         ps.setString(1, a.name());
-        ps.execute();
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? "dropped slot " + a.name() : "slot " + a.name() + " came into use meanwhile: left for a later run";
+        }
       }
-      return "dropped slot " + a.name();
     } else if (action instanceof Action.Promote a) {
       try (Connection c = server.connect(); Statement st = c.createStatement();
           ResultSet rs = st.executeQuery("SELECT pg_promote(true, 60)")) {

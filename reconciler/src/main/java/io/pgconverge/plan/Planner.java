@@ -208,7 +208,7 @@ public final class Planner {
 
     if (server instanceof ServerFact.NotRunning) {
       if (!bootstrap) {
-        drift(DriftKind.SERVER, "server", "running", "stopped", "start", "");
+        drift(DriftKind.SERVER, "postmaster", "running", "stopped", "start", "");
       }
       actions.add(new Action.StartServer(pg.config(), pg.data(), bin, startLog()));
     } else if (server instanceof ServerFact.Running r) {

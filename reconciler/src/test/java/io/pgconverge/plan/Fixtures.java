@@ -91,7 +91,7 @@ final class Fixtures {
   static ServerFact.Replication replicationMatching() {
     return new ServerFact.Replication("7300000000000000001", 1,
         List.of(new io.pgconverge.observe.ReplicationRow(4242, "node2", "10.0.0.12", "streaming", "0/3000060", 0, false)),
-        List.of(new io.pgconverge.observe.SlotRow("pgc_node2", "physical", true, "reserved")), Optional.empty());
+        List.of(new io.pgconverge.observe.SlotRow("pgc_node2", "physical", true, "reserved")), Optional.empty(), true);
   }
 
   static final String APP_SECRET = "app-secret-1";
@@ -101,6 +101,8 @@ final class Fixtures {
     Map<String, LiveRole> m = new LinkedHashMap<>();
     m.put("postgres", new LiveRole("postgres", true, true, true, true, true, -1, Optional.empty()));
     m.put("app", new LiveRole("app", true, false, false, true, false, 20, Optional.of(APP_VERIFIER)));
+    m.put("pgconverge_rewind", new LiveRole("pgconverge_rewind", true, false, false, false, false, -1,
+        Optional.of(ScramSha256.verifier(REPLICATOR_SECRET, "fedcba9876543210".getBytes(StandardCharsets.UTF_8), 4096))));
     return m;
   }
 
@@ -125,6 +127,11 @@ final class Fixtures {
 
   Facts facts(DataDirectoryFact data, String conf, String hbaText, String autoConf, ServerFact server,
       io.pgconverge.observe.PrimaryFact primary) {
+    return facts(data, conf, hbaText, autoConf, server, primary, new io.pgconverge.observe.UpstreamFact.NotApplicable());
+  }
+
+  Facts facts(DataDirectoryFact data, String conf, String hbaText, String autoConf, ServerFact server,
+      io.pgconverge.observe.PrimaryFact primary, io.pgconverge.observe.UpstreamFact upstream) {
     Map<Path, FileFact> files = new LinkedHashMap<>();
     files.put(DATA.resolve("postgresql.conf"), file(DATA.resolve("postgresql.conf"), conf));
     files.put(DATA.resolve("pg_hba.conf"), file(DATA.resolve("pg_hba.conf"), hbaText));
@@ -135,7 +142,7 @@ final class Fixtures {
     return new Facts(data, files, server,
         Map.of(APP_PASSWORD, new Secret.Readable(APP_PASSWORD, APP_SECRET),
             REPLICATOR_PASSWORD, new Secret.Readable(REPLICATOR_PASSWORD, REPLICATOR_SECRET)),
-        new BinaryFact.Found(BIN), primary);
+        new BinaryFact.Found(BIN), primary, upstream);
   }
 
   static FileFact file(Path p, String text) {

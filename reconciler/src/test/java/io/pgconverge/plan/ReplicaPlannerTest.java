@@ -33,7 +33,7 @@ class ReplicaPlannerTest {
   }
 
   private static PrimaryFact reachable(Map<String, String> settings) {
-    return new PrimaryFact.Reachable("10.0.0.11", 5432, PRIMARY_ID, 1, settings);
+    return new PrimaryFact.Reachable("10.0.0.11", 5432, new io.pgconverge.observe.PeerAnswer.Answered(PRIMARY_ID, 1, false, settings));
   }
 
   private Facts missingData(PrimaryFact primary) {
@@ -44,13 +44,13 @@ class ReplicaPlannerTest {
   private Facts convergedReplica(String systemId, WalReceiverRow receiver, Map<String, String> primarySettings) {
     DesiredState d = f.desired();
     f.standbySignal = true;
-    f.passfile = Passfile.render("10.0.0.11", 5432, "replicator", Fixtures.REPLICATOR_SECRET);
+    f.passfile = Passfile.render("10.0.0.11", 5432, List.of("replicator", "pgconverge_rewind"), Fixtures.REPLICATOR_SECRET);
     Map<String, LiveSetting> live = Fixtures.liveMatching();
     String conf = Fixtures.DATA.resolve("postgresql.conf").toString();
     live.put("primary_conninfo", new LiveSetting("primary_conninfo", ManagedFiles.primaryConninfo(d), null, "string", "sighup", "configuration file", conf, false));
     live.put("primary_slot_name", new LiveSetting("primary_slot_name", "pgc_node2", null, "string", "sighup", "configuration file", conf, false));
     ServerFact running = new ServerFact.Running(150000, true, Instant.EPOCH, live, Map.of(), List.of(),
-        new ServerFact.Replication(PRIMARY_ID, 1, List.of(), List.of(), Optional.ofNullable(receiver)));
+        new ServerFact.Replication(PRIMARY_ID, 1, List.of(), List.of(), Optional.ofNullable(receiver), false));
     ControlData control = new ControlData(systemId, "in archive recovery", 1, Map.of());
     return f.facts(new DataDirectoryFact.Initialized(Fixtures.DATA, "15", Optional.of(control)), ManagedFiles.postgresqlConf(d),
         ManagedFiles.hbaConf(d), null, running, reachable(primarySettings));
@@ -179,7 +179,7 @@ class ReplicaPlannerTest {
     ServerFact.Running r = (ServerFact.Running) base.server();
     ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, r.replication().senders(),
         List.of(new SlotRow("pgc_node9", "physical", false, "reserved"), new SlotRow("backup_tool", "physical", false, "reserved")),
-        Optional.empty());
+        Optional.empty(), true);
     Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
         new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
     Plan plan = Planner.plan(f.desired(), facts);
@@ -192,7 +192,7 @@ class ReplicaPlannerTest {
     f.slots = false;
     Facts base = f.converged();
     ServerFact.Running r = (ServerFact.Running) base.server();
-    ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, r.replication().senders(), List.of(), Optional.empty());
+    ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, r.replication().senders(), List.of(), Optional.empty(), true);
     Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
         new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
     assertThat(Planner.plan(f.desired(), facts).actions()).isEmpty();
@@ -203,7 +203,7 @@ class ReplicaPlannerTest {
     f.self = "node1";
     Facts base = f.converged();
     ServerFact.Running r = (ServerFact.Running) base.server();
-    ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, List.of(), r.replication().slots(), Optional.empty());
+    ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, List.of(), r.replication().slots(), Optional.empty(), true);
     Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
         new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
     Plan plan = Planner.plan(f.desired(), facts);
