@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The namespace harness itself, without pgconverge: hosts in their own namespaces reach each
  * other by address, a server in one namespace tells peers from other addresses by its
- * pg_hba.conf, and closing the lab leaves no namespace, process or directory behind. When this
- * fails, the cluster ITs' failures say nothing about pgconverge.
+ * pg_hba.conf, and closing the lab leaves no namespace, process or directory behind; the
+ * certificates and the slowed-down bin directory the cluster ITs use work with the real tools.
+ * When this fails, the cluster ITs' failures say nothing about pgconverge.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class NetnsLabIT {
@@ -115,6 +116,59 @@ class NetnsLabIT {
     assertThat(root).doesNotExist();
     assertThat(ProcTable.withCommandLineContaining(root.toString())).isEmpty();
     assertThat(ipNetnsList()).doesNotContain("pgc-" + runId);
+  }
+
+  @Test
+  void testCertificatesPassVerifyFullFromAnotherNamespace() throws Exception {
+    try (Cluster cluster = Cluster.create(2)) {
+      cluster.enableTls();
+      ClusterNode server = cluster.node(1);
+      ClusterNode client = cluster.node(2);
+      TestCertificates.Pair tls = server.tls().orElseThrow();
+      Processes.run(
+              PostgresUser.command(
+                  List.of(TestHost.PG_BIN.resolve("initdb").toString(), "-D",
+                      server.data().toString(), "-A", "peer", "-U", PostgresUser.NAME)),
+              Duration.ofSeconds(60))
+          .assertExit(0);
+      Files.writeString(server.hbaConf(),
+          "local all all peer\nhostssl all postgres " + client.address() + "/32 trust\n");
+      Files.writeString(server.postgresqlConf(),
+          "ssl = on\nssl_cert_file = '" + tls.certFile() + "'\nssl_key_file = '" + tls.keyFile()
+              + "'\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      cluster.pgCtl(server, "-l", server.dir().resolve("server.log").toString(),
+              "-o", "-c listen_addresses=* -p " + server.port() + " -k " + server.socketDir(),
+              "-w", "-t", "60", "start")
+          .assertExit(0);
+
+      ProcessResult verified = cluster.psqlFromHost(client.index(),
+              "host=" + server.address() + " port=" + server.port()
+                  + " user=postgres dbname=postgres sslmode=verify-full sslrootcert="
+                  + tls.caFile(),
+              "unused", "select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+          .assertExit(0);
+
+      assertThat(verified.stdout().trim()).isEqualTo("t");
+    }
+  }
+
+  @Test
+  void slowBaseBackupBinRunsTheRealToolsThroughSymlinksAndAWrapper() throws Exception {
+    Path dir = Files.createTempDirectory("pgc-slow-bin-");
+    try {
+      Path bin = ReplicaBootstrapKillIT.slowBaseBackupBin(dir.resolve("bin"));
+      assertThat(Files.isSymbolicLink(bin.resolve("pg_ctl"))).isTrue();
+      assertThat(Files.isSymbolicLink(bin.resolve("pg_basebackup"))).isFalse();
+      assertThat(Processes.run(List.of(bin.resolve("pg_basebackup").toString(), "--version"),
+              Duration.ofSeconds(10)).assertExit(0).stdout())
+          .contains("pg_basebackup (PostgreSQL)");
+      assertThat(Processes.run(List.of(bin.resolve("postgres").toString(), "--version"),
+              Duration.ofSeconds(10)).assertExit(0).stdout())
+          .contains("postgres (PostgreSQL)");
+    } finally {
+      TestHost.deleteTree(dir);
+    }
   }
 
   @Test

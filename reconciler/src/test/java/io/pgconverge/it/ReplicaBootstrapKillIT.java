@@ -105,7 +105,8 @@ class ReplicaBootstrapKillIT {
     }
     Path wrapper = dir.resolve("pg_basebackup");
     Files.writeString(wrapper,
-        "#!/bin/sh\nexec " + TestHost.PG_BIN.resolve("pg_basebackup") + " --max-rate=512k \"$@\"\n");
+        "#!/bin/sh\n# the product's arguments first, so that --version still works\nexec "
+            + TestHost.PG_BIN.resolve("pg_basebackup") + " \"$@\" --max-rate=512k\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
     return dir;
   }
