@@ -388,9 +388,16 @@ public final class Cluster implements AutoCloseable {
   public void awaitAllStreaming() {
     String seen = await(primary(), streamingReplicasSql(), replicaNames(), STREAMING_TIMEOUT);
     if (!seen.equals(replicaNames())) {
-      throw new AssertionError("primary streams to [" + seen + "], expected [" + replicaNames()
-          + "]; pg_stat_replication: "
-          + psql(primary(), "select application_name, state, replay_lsn from pg_stat_replication"));
+      StringBuilder why = new StringBuilder("primary streams to [" + seen + "], expected ["
+          + replicaNames() + "]; pg_stat_replication: "
+          + tryPsql(primary(), "select application_name, state, replay_lsn from pg_stat_replication")
+              .output().trim());
+      for (ClusterNode r : replicas()) {
+        why.append("; ").append(r.name()).append(" in recovery: ")
+            .append(tryPsql(r, "select pg_is_in_recovery()").output().trim())
+            .append(", standby.signal ").append(Files.exists(r.standbySignal()) ? "present" : "absent");
+      }
+      throw new AssertionError(why.toString());
     }
     for (ClusterNode r : replicas()) {
       awaitWalReceiverStreaming(r);
@@ -402,7 +409,8 @@ public final class Cluster implements AutoCloseable {
     String status =
         await(replica, "select status from pg_stat_wal_receiver", "streaming", STREAMING_TIMEOUT);
     if (!status.equals("streaming")) {
-      throw new AssertionError(replica + ": wal receiver status is '" + status + "'");
+      throw new AssertionError(replica + ": wal receiver status is '" + status
+          + "'; pg_is_in_recovery: " + tryPsql(replica, "select pg_is_in_recovery()").output().trim());
     }
   }
 
