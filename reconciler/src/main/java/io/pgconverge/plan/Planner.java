@@ -604,6 +604,8 @@ public final class Planner {
             drift(DriftKind.STANDBY, name, "at least " + theirs + " (the primary's value)", mine,
                 "none: a hot standby with less than its primary stops; raise it in the desired state or lower it on the primary first",
                 ManagedFiles.fieldOf(desired, name));
+            refuse(RefusalReason.HOT_STANDBY_SETTING, name,
+                "this replica's " + mine + " is lower than the primary's " + theirs + " [" + ManagedFiles.fieldOf(desired, name) + "]");
           }
         } catch (NumberFormatException e) {
           // not a plain integer: nothing to compare

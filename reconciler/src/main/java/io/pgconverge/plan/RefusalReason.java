@@ -13,7 +13,8 @@ public enum RefusalReason {
   FOREIGN_CLUSTER("the data directory belongs to another cluster; its data is never deleted or overwritten"),
   ROLE_CHANGE("the server's role differs from the desired one"),
   PROMOTION_BLOCKED("not promoted: the former primary is not known to be down or a replica"),
-  WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it");
+  WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it"),
+  HOT_STANDBY_SETTING("a hot standby whose value is lower than its primary's stops at its next start");
 
   private final String text;
 

@@ -56,7 +56,12 @@ class DemoIT {
         demo(lab, tmp, List.of("demo", "--stop")).assertExit(0);
         stopped = true;
 
-        assertThat(demoServers.stream().filter(pid -> ProcessHandle.of(pid).isPresent()))
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline
+            && demoServers.stream().anyMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+          sleepQuietly(100);
+        }
+        assertThat(demoServers.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)))
             .as("no server of the demo survives `demo --stop`").isEmpty();
         assertThat(lab.processesIn(1)).as("nothing left in the demo's namespace").isEmpty();
       } finally {
@@ -73,6 +78,14 @@ class DemoIT {
       }
     } finally {
       TestHost.deleteTree(tmp);
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

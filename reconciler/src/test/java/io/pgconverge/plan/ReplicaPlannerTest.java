@@ -66,7 +66,7 @@ class ReplicaPlannerTest {
     assertThat(kinds(plan)).containsExactly(Action.WritePassfile.class, Action.BaseBackup.class, Action.ValidateConfig.class,
         Action.WriteFile.class, Action.WriteFile.class, Action.StartServer.class);
     Action.BaseBackup copy = (Action.BaseBackup) plan.actions().get(1);
-    assertThat(copy.conninfo()).contains("host='10.0.0.11'").contains("passfile=").doesNotContain(Fixtures.REPLICATOR_SECRET);
+    assertThat(copy.conninfo()).contains("host=10.0.0.11").contains("passfile=").doesNotContain(Fixtures.REPLICATOR_SECRET);
   }
 
   @Test
@@ -82,7 +82,7 @@ class ReplicaPlannerTest {
   @Test
   void rendersPrimaryConninfoAndSlotIntoPostgresqlConfNotAutoConf() {
     String conf = ManagedFiles.postgresqlConf(f.desired());
-    assertThat(conf).contains("primary_conninfo = ").contains("application_name=''node2''").contains("primary_slot_name = pgc_node2");
+    assertThat(conf).contains("primary_conninfo = ").contains("application_name=node2").contains("primary_slot_name = pgc_node2");
     assertThat(conf).doesNotContain(Fixtures.REPLICATOR_SECRET);
   }
 
@@ -117,7 +117,7 @@ class ReplicaPlannerTest {
   @Test
   void fixesAHandEditedPrimaryConninfoWithAReload() {
     Facts base = convergedReplica(PRIMARY_ID, streaming(), Map.of());
-    String edited = ManagedFiles.postgresqlConf(f.desired()).replace("application_name=''node2''", "application_name=''oops''");
+    String edited = ManagedFiles.postgresqlConf(f.desired()).replace("application_name=node2", "application_name=oops");
     ServerFact.Running r = (ServerFact.Running) base.server();
     Map<String, LiveSetting> live = new java.util.LinkedHashMap<>(r.settings());
     LiveSetting pc = live.get("primary_conninfo");
@@ -138,6 +138,7 @@ class ReplicaPlannerTest {
       assertThat(d.desired()).contains("300");
       assertThat(d.actual()).isEqualTo("100");
     });
+    assertThat(plan.refusals()).singleElement().satisfies(r -> assertThat(r.reason()).isEqualTo(RefusalReason.HOT_STANDBY_SETTING));
   }
 
   @Test
@@ -163,7 +164,7 @@ class ReplicaPlannerTest {
     f.ssl = Optional.of(new SslSpec(Path.of("/etc/ssl/node.crt"), Path.of("/etc/ssl/node.key"), Path.of("/etc/ssl/ca.crt")));
     DesiredState d = f.desired();
     assertThat(ManagedFiles.hbaConf(d).lines().filter(l -> l.contains("replication"))).allMatch(l -> l.startsWith("hostssl"));
-    assertThat(ManagedFiles.primaryConninfo(d)).contains("sslmode='verify-full'").contains("sslrootcert='/etc/ssl/ca.crt'");
+    assertThat(ManagedFiles.primaryConninfo(d)).contains("sslmode=verify-full").contains("sslrootcert=/etc/ssl/ca.crt");
     assertThat(ManagedFiles.postgresqlConf(d)).contains("ssl = on").contains("ssl_cert_file = '/etc/ssl/node.crt'");
   }
 

@@ -151,7 +151,7 @@ class RoleChangePlannerTest {
         w -> assertThat(w.path().getFileName().toString()).isEqualTo("standby.signal")));
     Action.Rewind rewind = (Action.Rewind) plan.actions().stream().filter(a -> a instanceof Action.Rewind).findFirst().orElseThrow();
     assertThat(rewind.moveAside()).isFalse();
-    assertThat(rewind.sourceConninfo()).contains("user='pgconverge_rewind'").contains("host='10.0.0.12'").doesNotContain(Fixtures.REPLICATOR_SECRET);
+    assertThat(rewind.sourceConninfo()).contains("user=pgconverge_rewind").contains("host=10.0.0.12").doesNotContain(Fixtures.REPLICATOR_SECRET);
   }
 
   @Test
