@@ -4,6 +4,8 @@ import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
+import io.pgconverge.pg.Passfile;
+import io.pgconverge.pg.Rewind;
 import io.pgconverge.pg.ScramSha256;
 import io.pgconverge.pg.SettingValues;
 import io.pgconverge.pg.Sql;
@@ -35,6 +37,7 @@ public final class Applier {
   private final boolean checkOnly;
   private final IntFunction<String> fieldOfConfLine;
   private final BooleanSupplier cancelled;
+  private boolean replan;
 
   /**
    * @param fieldOfConfLine names the desired-state field behind a line of the rendered
@@ -58,9 +61,14 @@ public final class Applier {
   public List<Outcome> apply(List<Action> actions) {
     List<Outcome> outcomes = new ArrayList<>();
     Set<Stage> failed = EnumSet.noneOf(Stage.class);
+    replan = false;
     for (Action a : actions) {
       if (cancelled.getAsBoolean()) {
         outcomes.add(new Outcome.Skipped(a, "pgconverge is stopping"));
+        continue;
+      }
+      if (replan) {
+        outcomes.add(new Outcome.Skipped(a, "planned again in the next pass: the data directory was moved aside"));
         continue;
       }
       Optional<Stage> blocked = a.needs().stream().filter(failed::contains).findFirst();
@@ -94,6 +102,56 @@ public final class Applier {
   private String run(Action action) throws IOException, SQLException {
     if (action instanceof Action.InitDataDirectory a) {
       return DataDirectoryBuilder.initdb(a);
+    } else if (action instanceof Action.BaseBackup a) {
+      return DataDirectoryBuilder.basebackup(a);
+    } else if (action instanceof Action.WritePassfile a) {
+      AtomicFiles.write(a.path(), Passfile.render(a.host(), a.port(), List.of(a.user(), Rewind.ROLE), a.password().value())
+          .getBytes(StandardCharsets.UTF_8));
+      return "wrote " + a.path() + " (mode 0600)";
+    } else if (action instanceof Action.CreateSlot a) {
+      try (Connection c = server.connect();
+          PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+        ps.setString(1, a.name());
+        ps.execute();
+      }
+      return "created slot " + a.name();
+    } else if (action instanceof Action.DropSlot a) {
+      try (Connection c = server.connect();
+          PreparedStatement ps = c.prepareStatement(
+              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+        ps.setString(1, a.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? "dropped slot " + a.name() : "slot " + a.name() + " came into use meanwhile: left for a later run";
+        }
+      }
+    } else if (action instanceof Action.Promote a) {
+      try (Connection c = server.connect(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_promote(true, 60)")) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          throw new IOException("pg_promote did not finish within 60 s");
+        }
+      }
+      return "promoted: the server accepts writes";
+    } else if (action instanceof Action.StopServer a) {
+      ServerControl.stop(a.bin(), a.configDir());
+      return "server stopped cleanly";
+    } else if (action instanceof Action.Rewind a) {
+      RewindResult r = RewindRunner.run(a);
+      replan = r.movedAside();
+      return r.detail();
+    } else if (action instanceof Action.EnsureRewindRole a) {
+      String role = Sql.ident(Rewind.ROLE);
+      try (Connection c = server.connect(); Statement st = c.createStatement()) {
+        st.execute("SET log_statement = 'none'");
+        st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " + Sql.literal(Rewind.ROLE)
+            + ") THEN CREATE ROLE " + role + " LOGIN; END IF; END $$");
+        st.execute("ALTER ROLE " + role + " WITH LOGIN NOSUPERUSER NOREPLICATION PASSWORD "
+            + Sql.literal(ScramSha256.newVerifier(a.password().value())));
+        for (String f : Rewind.FUNCTIONS) {
+          st.execute("GRANT EXECUTE ON FUNCTION " + f + " TO " + role);
+        }
+      }
+      return "role " + Rewind.ROLE + " ready for pg_rewind";
     } else if (action instanceof Action.ValidateConfig a) {
       return validate(a);
     } else if (action instanceof Action.WriteFile a) {

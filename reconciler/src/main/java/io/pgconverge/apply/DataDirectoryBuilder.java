@@ -2,6 +2,7 @@ package io.pgconverge.apply;
 
 import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.pg.Conninfo;
 import io.pgconverge.plan.Action;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,11 +46,84 @@ public final class DataDirectoryBuilder {
       }
       throw new IOException("initdb failed (exit " + r.exitCode() + "): " + r.tail(5));
     }
-    if (!a.config().toAbsolutePath().normalize().equals(data.normalize())) {
-      Path config = a.config();
-      Files.createDirectories(config);
-      Path ident = config.resolve("pg_ident.conf");
-      if (!Files.exists(ident)) {
+    moveIntoPlace(staging, data, a.config());
+    return "initdb into " + staging.getFileName() + ", moved to " + data + (hadLeftover ? " (removed a leftover staging directory first)" : "");
+  }
+
+  /**
+   * pg_basebackup -Fp -Xs -R with a fast checkpoint into the staging directory, in a process group
+   * of its own whose PID is recorded beside it (so a later run can kill a copy this one left
+   * behind); on failure the group is killed and the staging directory removed, PGDATA untouched.
+   * The primary_conninfo that -R wrote to postgresql.auto.conf is removed: postgresql.conf owns it.
+   */
+  public static String basebackup(Action.BaseBackup a) throws IOException {
+    Path data = a.data().toAbsolutePath();
+    Path parent = data.getParent();
+    if (!Files.isDirectory(parent)) {
+      Files.createDirectories(parent);
+    }
+    boolean hadLeftover = Staging.removeLeftover(data);
+    Path staging = Staging.beside(data);
+    java.util.Map<String, String> conn = new java.util.LinkedHashMap<>(Conninfo.parse(a.conninfo()));
+    conn.put("application_name", "pgconverge_basebackup");
+    List<String> argv = List.of("setsid", a.bin().resolve("pg_basebackup").toString(), "-d", Conninfo.render(conn),
+        "-D", staging.toString(), "-Fp", "-Xs", "-R", "-c", "fast", "--no-password");
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Path log = parent.resolve("." + data.getFileName() + ".pgconverge-basebackup.log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
+    Processes.track(p);
+    boolean done;
+    try {
+      done = p.waitFor(24, java.util.concurrent.TimeUnit.HOURS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done = false;
+    } finally {
+      Processes.untrack(p);
+    }
+    String output = Files.exists(log) ? Files.readString(log) : "";
+    Files.deleteIfExists(log);
+    if (!done || p.exitValue() != 0) {
+      Staging.killGroup(p.pid());
+      Files.deleteIfExists(Staging.pidFile(data));
+      if (Files.exists(staging)) {
+        Staging.deleteTree(staging);
+      }
+      List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+      String tail = String.join(" ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+      throw new IOException("pg_basebackup from " + a.primary() + " failed" + (done ? " (exit " + p.exitValue() + ")" : " (stopped)")
+          + ": " + tail + "; PGDATA left as it was, staging directory removed");
+    }
+    Files.deleteIfExists(Staging.pidFile(data));
+    Path auto = staging.resolve("postgresql.auto.conf");
+    if (Files.exists(auto)) {
+      StringBuilder kept = new StringBuilder();
+      for (String line : Files.readAllLines(auto)) {
+        String t = line.strip();
+        if (!t.startsWith("primary_conninfo") && !t.startsWith("primary_slot_name")) {
+          kept.append(line).append('\n');
+        }
+      }
+      Files.writeString(auto, kept.toString());
+    }
+    Path signal = staging.resolve("standby.signal");
+    if (!Files.exists(signal)) {
+      Files.createFile(signal);
+    }
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+    moveIntoPlace(staging, data, a.config());
+    return "copied from " + a.primary() + " into " + staging.getFileName() + ", moved to " + data
+        + (hadLeftover ? " (killed and removed what an interrupted copy left first)" : "");
+  }
+
+  private static void moveIntoPlace(Path staging, Path data, Path configDir) throws IOException {
+    if (!configDir.toAbsolutePath().normalize().equals(data.normalize())) {
+      Files.createDirectories(configDir);
+      Path ident = configDir.resolve("pg_ident.conf");
+      if (!Files.exists(ident) && Files.exists(staging.resolve("pg_ident.conf"))) {
         Files.move(staging.resolve("pg_ident.conf"), ident);
       }
       Files.deleteIfExists(staging.resolve("pg_ident.conf"));
@@ -61,8 +135,7 @@ public final class DataDirectoryBuilder {
     } else {
       moveEntriesInto(staging, data);
     }
-    AtomicFiles.fsyncDirectory(parent);
-    return "initdb into " + staging.getFileName() + ", moved to " + data + (hadLeftover ? " (removed a leftover staging directory first)" : "");
+    AtomicFiles.fsyncDirectory(data.getParent());
   }
 
   private static void moveEntriesInto(Path staging, Path data) throws IOException {

@@ -10,6 +10,9 @@ import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.loop.Reconciler;
+import io.pgconverge.observe.HostProbe;
+import io.pgconverge.report.HostStatus;
+import io.pgconverge.report.StatusJson;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.PlanContext;
 import io.pgconverge.report.ReportLines;
@@ -40,7 +43,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
-    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.DaemonCommand.class},
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.Status.class, Demo.class, Main.DaemonCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
@@ -82,20 +85,14 @@ public final class Main {
     String logFormat = "text";
   }
 
-  /** Loads the desired state, re-executes as postgres.user when root, then runs the loop once. */
+  /** Loads the desired state and re-executes as postgres.user when root, then does its work as that user. */
   abstract static class HostCommand implements Callable<Integer> {
     @CommandLine.Mixin HostOptions opts = new HostOptions();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    abstract boolean checkOnly();
-
-    /** Where apply writes the status and metrics files; check writes none. */
-    StatusFiles statusFiles() {
-      return null;
-    }
-
-    void afterRun(RunReport report, PrintStream out) {}
+    /** The command's work, as postgres.user, with a valid desired state. */
+    abstract int runAsUser(DesiredState desired, Logger log) throws Exception;
 
     @Override
     public Integer call() throws Exception {
@@ -116,6 +113,23 @@ public final class Main {
       if (RunAs.isRoot()) {
         return RunAs.reexec(desired.postgres().user(), spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
       }
+      return runAsUser(desired, log);
+    }
+  }
+
+  /** Runs the loop once and maps the report to an exit code. */
+  abstract static class ReconcileCommand extends HostCommand {
+    abstract boolean checkOnly();
+
+    void afterRun(RunReport report, PrintStream out) {}
+
+    /** Where apply writes the status and metrics files; check writes none. */
+    StatusFiles statusFiles() {
+      return null;
+    }
+
+    @Override
+    int runAsUser(DesiredState desired, Logger log) throws java.io.IOException {
       RunLock lock = null;
       if (!checkOnly()) {
         try {
@@ -147,9 +161,40 @@ public final class Main {
           files.write(RunStatus.of(report, Instant.now(),
               new RunStatus.DesiredStateStatus(source, true, List.of(), Optional.of(source))));
         }
-        afterRun(report, spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        afterRun(report, new PrintStream(System.out, true, StandardCharsets.UTF_8));
         return report.result().exitCode();
       }
+    }
+  }
+
+  @Command(name = "status", description = "Show this host's role, recovery, timeline, replication and lag, and the last run.", mixinStandardHelpOptions = true)
+  static final class Status extends HostCommand {
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Option(names = "--status-file", paramLabel = "FILE", description = "the daemon's status file (default: /run/pgconverge/status.json)")
+    Path statusFile = Path.of("/run/pgconverge/status.json");
+
+    @Override
+    int runAsUser(DesiredState desired, Logger log) throws Exception {
+      HostStatus status = HostStatus.of(desired, HostProbe.observe(desired));
+      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.JsonNode lastRun = null;
+      if (java.nio.file.Files.isReadable(statusFile)) {
+        try {
+          lastRun = mapper.readTree(statusFile.toFile());
+        } catch (java.io.IOException e) {
+          log.warn("cannot read the status file {}: {}", statusFile, e.getMessage());
+        }
+      }
+      if (json) {
+        System.out.println(mapper.writeValueAsString(StatusJson.of(status, lastRun)));
+      } else {
+        System.out.print(status.table());
+        System.out.printf("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
+            : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
+      }
+      return status.server().equals("running") ? 0 : 4;
     }
   }
 
@@ -163,7 +208,7 @@ public final class Main {
   }
 
   @Command(name = "apply", description = "Converge this host once.", mixinStandardHelpOptions = true)
-  static final class Apply extends HostCommand {
+  static final class Apply extends ReconcileCommand {
     @CommandLine.Mixin StatusOptions status = new StatusOptions();
 
     boolean checkOnly() {
@@ -210,7 +255,7 @@ public final class Main {
   }
 
   @Command(name = "check", description = "Observe and plan, change nothing; exit 2 when the host drifted.", mixinStandardHelpOptions = true)
-  static final class Check extends HostCommand {
+  static final class Check extends ReconcileCommand {
     @Option(names = "--diff", description = "print unified diffs of the files apply would rewrite")
     boolean diff;
 
@@ -245,7 +290,7 @@ public final class Main {
           invalid.problems().forEach(p -> System.out.println(p));
           rc = 1;
         } else {
-          System.out.println(f + ": valid");
+          System.out.println("valid " + f);
         }
       }
       return rc;

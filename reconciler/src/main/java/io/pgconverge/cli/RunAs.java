@@ -70,8 +70,20 @@ final class RunAs {
     if (System.getenv(MARKER) != null) {
       throw new IllegalStateException("re-executed as " + user + " but still root");
     }
+    List<String> argv = new ArrayList<>(List.of("runuser", "-u", user, "--"));
+    argv.addAll(selfCommand());
+    argv.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+    pb.environment().put(MARKER, "1");
+    Process p = pb.start();
+    forwardSignals(p);
+    return p.waitFor();
+  }
+
+  /** The java command line that starts this same program again (JVM options and class path included). */
+  static List<String> selfCommand() {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> argv = new ArrayList<>(List.of("runuser", "-u", user, "--", javaBin));
+    List<String> argv = new ArrayList<>(List.of(javaBin));
     for (String jvmArg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (!jvmArg.startsWith("-agentlib:jdwp")) {
         argv.add(jvmArg);
@@ -84,11 +96,6 @@ final class RunAs {
     }
     argv.add(String.join(java.io.File.pathSeparator, cp));
     argv.add(Main.class.getName());
-    argv.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
-    pb.environment().put(MARKER, "1");
-    Process p = pb.start();
-    forwardSignals(p);
-    return p.waitFor();
+    return argv;
   }
 }

@@ -300,7 +300,7 @@ public final class Daemon {
   void stop() {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
-    int killed = Commands.cancelAll();
+    int killed = Commands.cancelAll() + io.pgconverge.apply.Processes.killAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);
     }
@@ -314,6 +314,7 @@ public final class Daemon {
       Thread.currentThread().interrupt();
     }
     Commands.cancelAll();
+    io.pgconverge.apply.Processes.killAll();
     try {
       if (scheduler != null) {
         scheduler.shutdown(false);

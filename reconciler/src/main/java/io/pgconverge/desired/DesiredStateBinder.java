@@ -125,7 +125,7 @@ final class DesiredStateBinder {
     Map<String, Integer> roleIndexByName = new HashMap<>();
     List<RoleSpec> roles = roles(doc, roleIndexByName);
     Optional<ReplicationSpec> replication = replication(doc, peerFacts);
-    Policy policy = policy(doc);
+    Policy policy = reclone(doc, policy(doc));
     Schedule schedule = schedule(doc);
 
     if (pgFacts[0] != null) {
@@ -265,6 +265,21 @@ final class DesiredStateBinder {
             ? absolutePath(socketNode.get(), "postgres.socket_directory")
             : DEFAULT_SOCKET_DIRECTORY;
 
+    Optional<SslSpec> ssl = Optional.empty();
+    Optional<YamlNode> sslNode = optional(s, "ssl");
+    if (sslNode.isPresent()) {
+      SourceLocation sslKey = s.mapping().entry("ssl").get().keyLocation();
+      Optional<Section> sslSection = section(sslNode.get(), "postgres.ssl", sslKey, DesiredStateKeys.SSL);
+      if (sslSection.isPresent()) {
+        Path cert = required(sslSection.get(), "cert_file").map(n -> absolutePath(n, "postgres.ssl.cert_file")).orElse(null);
+        Path key = required(sslSection.get(), "key_file").map(n -> absolutePath(n, "postgres.ssl.key_file")).orElse(null);
+        Path ca = required(sslSection.get(), "ca_file").map(n -> absolutePath(n, "postgres.ssl.ca_file")).orElse(null);
+        if (cert != null && key != null && ca != null) {
+          ssl = Optional.of(new SslSpec(cert, key, ca));
+        }
+      }
+    }
+
     List<HbaLineSpec> hba = null;
     List<HbaLine> hbaLines = new ArrayList<>();
     boolean everyHbaLineParsed = false;
@@ -309,7 +324,7 @@ final class DesiredStateBinder {
         || hba == null) {
       return null;
     }
-    return new PostgresSpec(bin, data, config, user, initdb, settings, hba, socket);
+    return new PostgresSpec(bin, data, config, user, initdb, settings, hba, socket, ssl);
   }
 
   /**
@@ -477,6 +492,28 @@ final class DesiredStateBinder {
       return Optional.empty();
     }
     return Optional.of(new ReplicationSpec(user, passwordFile, slots));
+  }
+
+  /** Adds {@code policy.reclone} (never | move-aside) to a bound policy. */
+  private Policy reclone(Section doc, Policy policy) {
+    if (policy == null || doc.mapping().entry("policy").isEmpty()) {
+      return policy;
+    }
+    YamlNode section = doc.mapping().entry("policy").get().value();
+    if (!(section instanceof Mapping m) || m.entry("reclone").isEmpty()) {
+      return policy;
+    }
+    YamlNode n = m.entry("reclone").get().value();
+    record("policy.reclone", n.location());
+    if (n instanceof Scalar s && s.kind() == ScalarKind.STRING) {
+      for (ReclonePolicy r : ReclonePolicy.values()) {
+        if (r.yamlName().equals(s.text())) {
+          return policy.withReclone(r);
+        }
+      }
+    }
+    problem(n.location(), "policy.reclone", "must be never or move-aside, got " + n.describe());
+    return null;
   }
 
   private Policy policy(Section doc) {

@@ -15,7 +15,8 @@ final class DesiredStateKeys {
   static final List<String> PEER = List.of("name", "host", "port", "role");
   static final List<String> POSTGRES =
       List.of(
-          "bin", "data", "config", "user", "initdb", "settings", "hba", "socket_directory");
+          "bin", "data", "config", "user", "initdb", "settings", "hba", "socket_directory", "ssl");
+  static final List<String> SSL = List.of("cert_file", "key_file", "ca_file");
   static final List<String> ROLE =
       List.of(
           "name",
@@ -27,7 +28,7 @@ final class DesiredStateKeys {
           "connection_limit",
           "password_file");
   static final List<String> REPLICATION = List.of("user", "password_file", "slots");
-  static final List<String> POLICY = List.of("restart", "window");
+  static final List<String> POLICY = List.of("restart", "reclone", "window");
   static final List<String> WINDOW = List.of("cron", "duration");
   static final List<String> SCHEDULE = List.of("every", "jitter", "cron");
 
@@ -36,14 +37,21 @@ final class DesiredStateKeys {
    * not appear in {@code postgres.settings}.
    */
   static final Map<String, String> OWNED_SETTINGS =
-      Map.of(
-          "port", "this host's peers[i].port",
-          "cluster_name", "cluster",
-          "data_directory", "postgres.data",
-          "config_file", "postgres.config",
-          "hba_file", "postgres.config",
-          "ident_file", "postgres.config",
-          "unix_socket_directories", "postgres.socket_directory");
+      Map.ofEntries(
+          Map.entry("primary_conninfo", "peers and replication (on a replica)"),
+          Map.entry("primary_slot_name", "replication.slots (on a replica)"),
+          Map.entry("ssl", "postgres.ssl"),
+          Map.entry("ssl_cert_file", "postgres.ssl.cert_file"),
+          Map.entry("ssl_key_file", "postgres.ssl.key_file"),
+          Map.entry("ssl_ca_file", "postgres.ssl.ca_file"),
+          Map.entry(
+"port", "this host's peers[i].port"),
+          Map.entry("cluster_name", "cluster"),
+          Map.entry("data_directory", "postgres.data"),
+          Map.entry("config_file", "postgres.config"),
+          Map.entry("hba_file", "postgres.config"),
+          Map.entry("ident_file", "postgres.config"),
+          Map.entry("unix_socket_directories", "postgres.socket_directory"));
 
   private DesiredStateKeys() {}
 

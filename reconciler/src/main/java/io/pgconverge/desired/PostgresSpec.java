@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param socketDirectory the Unix socket directory the server listens on and the reconciler
  *     connects through
  * @param settings postgresql.conf settings in the order written, values as the user wrote them
+ * @param ssl the server's certificate, key and CA; when present replication runs over TLS
  */
 public record PostgresSpec(
     Optional<Path> bin,
@@ -24,7 +25,8 @@ public record PostgresSpec(
     List<String> initdbArgs,
     Map<String, String> settings,
     List<HbaLineSpec> hba,
-    Path socketDirectory) {
+    Path socketDirectory,
+    Optional<SslSpec> ssl) {
 
   public PostgresSpec {
     initdbArgs = List.copyOf(initdbArgs);
@@ -51,5 +53,14 @@ public record PostgresSpec(
 
   public Path autoConf() {
     return data.resolve("postgresql.auto.conf");
+  }
+
+  public Path standbySignal() {
+    return data.resolve("standby.signal");
+  }
+
+  /** The libpq password file replicas use to reach the primary: beside PGDATA, mode 0600. */
+  public Path passfile() {
+    return data.toAbsolutePath().getParent().resolve("." + data.getFileName() + ".pgpass");
   }
 }

@@ -10,13 +10,18 @@ import java.util.Map;
  * @param files the managed files (postgresql.conf, pg_hba.conf, postgresql.auto.conf) by path
  * @param secrets the password files named in the desired state, by path
  * @param binaries where the PostgreSQL server binaries were found
+ * @param primary what this host, when it is meant to be a replica, learned from its primary
+ * @param upstream what this host, when it is meant to be the primary but still replicates, learned
+ *     from the server it replicates from
  */
 public record Facts(
     DataDirectoryFact dataDirectory,
     Map<Path, FileFact> files,
     ServerFact server,
     Map<Path, Secret> secrets,
-    BinaryFact binaries) {
+    BinaryFact binaries,
+    PrimaryFact primary,
+    UpstreamFact upstream) {
 
   public Facts {
     files = Map.copyOf(files);

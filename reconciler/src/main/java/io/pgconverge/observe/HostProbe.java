@@ -1,9 +1,13 @@
 package io.pgconverge.observe;
 
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.PostgresSpec;
+import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
+import io.pgconverge.pg.Conninfo;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,11 +21,33 @@ public final class HostProbe {
     return new LocalServer(pg.socketDirectory(), desired.port(), pg.user());
   }
 
+  /** Finds the server this replica streams from (its live primary_conninfo) and asks it who it is. */
+  static UpstreamFact upstream(DesiredState desired, ServerFact.Running r, ReplicationSpec rep, Secret secret) {
+    LiveSetting conninfo = r.settings().get("primary_conninfo");
+    if (conninfo == null || conninfo.setting() == null || conninfo.setting().isBlank()) {
+      return new UpstreamFact.Unlisted("(none)", 0);
+    }
+    Map<String, String> c = Conninfo.parse(conninfo.setting());
+    String host = c.getOrDefault("host", c.getOrDefault("hostaddr", ""));
+    int port;
+    try {
+      port = Integer.parseInt(c.getOrDefault("port", "5432"));
+    } catch (NumberFormatException e) {
+      port = 5432;
+    }
+    for (Peer p : desired.peers()) {
+      if (p.host().equals(host) && p.port() == port && !p.name().equals(desired.self())) {
+        return new UpstreamFact.Asked(p.name(), host, port, PeerProbe.ask(host, port, rep, secret, desired.postgres().ssl()));
+      }
+    }
+    return new UpstreamFact.Unlisted(host, port);
+  }
+
   public static Facts observe(DesiredState desired) {
     PostgresSpec pg = desired.postgres();
     DataDirectoryFact data = DataDirectoryProbe.read(pg.data());
     Map<Path, FileFact> files = new LinkedHashMap<>();
-    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf()}) {
+    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf(), pg.standbySignal(), pg.passfile()}) {
       files.put(p, FileProbe.read(p));
     }
     ServerFact server =
@@ -33,6 +59,27 @@ public final class HostProbe {
       r.passwordFile().ifPresent(f -> secrets.computeIfAbsent(f, SecretProbe::read));
     }
     desired.replication().ifPresent(rep -> secrets.computeIfAbsent(rep.passwordFile(), SecretProbe::read));
-    return new Facts(data, files, server, secrets, BinaryProbe.locate(pg.bin()));
+    BinaryFact binaries = BinaryProbe.locate(pg.bin());
+    if (data instanceof DataDirectoryFact.Initialized init && binaries instanceof BinaryFact.Found found
+        && desired.selfPeer().role() == PeerRole.REPLICA) {
+      data = new DataDirectoryFact.Initialized(init.path(), init.pgVersion(), ControlDataProbe.read(found.directory(), pg.data()));
+    }
+    PrimaryFact primary = new PrimaryFact.NotApplicable();
+    UpstreamFact upstream = new UpstreamFact.NotApplicable();
+    if (desired.replication().isPresent()) {
+      ReplicationSpec rep = desired.replication().get();
+      Secret secret = secrets.get(rep.passwordFile());
+      if (desired.selfPeer().role() == PeerRole.REPLICA) {
+        Peer p = desired.primary();
+        PeerAnswer answer = PeerProbe.ask(p.host(), p.port(), rep, secret, pg.ssl());
+        primary = answer instanceof PeerAnswer.Answered a
+            ? new PrimaryFact.Reachable(p.host(), p.port(), a)
+            : new PrimaryFact.Unreachable(p.host(), p.port(),
+                answer instanceof PeerAnswer.Refused r ? r.reason() : ((PeerAnswer.Silent) answer).reason());
+      } else if (server instanceof ServerFact.Running r && r.inRecovery()) {
+        upstream = upstream(desired, r, rep, secret);
+      }
+    }
+    return new Facts(data, files, server, secrets, binaries, primary, upstream);
   }
 }

@@ -20,6 +20,22 @@ public sealed interface ServerFact {
       Instant startedAt,
       Map<String, LiveSetting> settings,
       Map<String, LiveRole> roles,
-      List<FileSettingError> configErrors)
+      List<FileSettingError> configErrors,
+      Replication replication)
       implements ServerFact {}
+
+  /**
+   * The server's replication as it reports it: its system identifier and timeline, the walsenders
+   * and slots (on a primary), the WAL receiver (on a replica), and whether the role pg_rewind uses
+   * on this server exists with the rights it needs.
+   */
+  record Replication(
+      String systemIdentifier,
+      int timeline,
+      List<ReplicationRow> senders,
+      List<SlotRow> slots,
+      java.util.Optional<WalReceiverRow> receiver,
+      boolean rewindRoleReady) {
+    public static final Replication NONE = new Replication("", 0, List.of(), List.of(), java.util.Optional.empty(), false);
+  }
 }

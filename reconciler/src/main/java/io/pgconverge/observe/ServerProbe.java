@@ -19,6 +19,9 @@ import java.util.Optional;
  * pg_settings, roles (pg_authid) and the errors its config views report. Read-only queries.
  */
 public final class ServerProbe {
+  /** The role pg_rewind connects as: login and the four file functions it needs, not a superuser. */
+  public static final String REWIND_ROLE = io.pgconverge.pg.Rewind.ROLE;
+
   private ServerProbe() {}
 
   public static ServerFact read(LocalServer server, Path data) {
@@ -75,8 +78,61 @@ public final class ServerProbe {
                   rs.getBoolean(5), rs.getBoolean(6), rs.getInt(7), Optional.ofNullable(rs.getString(8))));
         }
       }
-      return new ServerFact.Running(version, inRecovery, started, settings, roles, configErrors(st));
+      return new ServerFact.Running(
+          version, inRecovery, started, settings, roles, configErrors(st), replication(st, inRecovery));
     }
+  }
+
+  static ServerFact.Replication replication(Statement st, boolean inRecovery) throws SQLException {
+    String systemId;
+    int timeline;
+    try (ResultSet rs =
+        st.executeQuery(
+            "select s.system_identifier::text, c.timeline_id from pg_control_system() s, pg_control_checkpoint() c")) {
+      rs.next();
+      systemId = rs.getString(1);
+      timeline = rs.getInt(2);
+    }
+    List<ReplicationRow> senders = new ArrayList<>();
+    List<SlotRow> slots = new ArrayList<>();
+    Optional<WalReceiverRow> receiver = Optional.empty();
+    if (!inRecovery) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "select r.pid, r.application_name, host(r.client_addr), r.state, r.replay_lsn::text,"
+                  + " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), -1)::bigint, coalesce(l.ssl, false)"
+                  + " from pg_stat_replication r left join pg_stat_ssl l using (pid) order by r.application_name")) {
+        while (rs.next()) {
+          senders.add(new ReplicationRow(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5), rs.getLong(6), rs.getBoolean(7)));
+        }
+      }
+    } else {
+      try (ResultSet rs =
+          st.executeQuery("select status, sender_host, sender_port, slot_name, received_tli from pg_stat_wal_receiver")) {
+        if (rs.next()) {
+          receiver = Optional.of(new WalReceiverRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getInt(5)));
+          if (rs.getInt(5) > timeline) {
+            timeline = rs.getInt(5);
+          }
+        }
+      }
+    }
+    try (ResultSet rs =
+        st.executeQuery("select slot_name, slot_type, active, coalesce(wal_status, '') from pg_replication_slots order by slot_name")) {
+      while (rs.next()) {
+        slots.add(new SlotRow(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getString(4)));
+      }
+    }
+    boolean rewindReady;
+    try (ResultSet rs = st.executeQuery(
+        "select coalesce(bool_and(has_function_privilege('" + REWIND_ROLE + "', f, 'EXECUTE')), false)"
+            + " from unnest(array['pg_catalog.pg_ls_dir(text, boolean, boolean)', 'pg_catalog.pg_stat_file(text, boolean)',"
+            + " 'pg_catalog.pg_read_binary_file(text)', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)']) f"
+            + " where exists (select 1 from pg_roles where rolname = '" + REWIND_ROLE + "')")) {
+      rewindReady = rs.next() && rs.getBoolean(1);
+    }
+    return new ServerFact.Replication(systemId, timeline, senders, slots, receiver, rewindReady);
   }
 
   /** Errors the server finds in the config files as they are on disk now. */

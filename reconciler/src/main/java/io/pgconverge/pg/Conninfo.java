@@ -12,11 +12,13 @@ import java.util.regex.Pattern;
  * <p>Parsing follows libpq's {@code conninfo_parse}: pairs separated by whitespace; whitespace
  * allowed around {@code =}; a value is either single-quoted, or bare up to the next whitespace;
  * in both forms a backslash makes the next character literal. URIs ({@code postgresql://}) are
- * not handled. Rendering always quotes, escaping {@code '} and {@code \} with a backslash.
+ * not handled. Rendering leaves plain values bare ({@code host=10.0.0.11}, readable in logs and
+ * by a DBA's grep) and quotes the others, escaping {@code '} and {@code \} with a backslash.
  */
 public final class Conninfo {
   private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final String MASK = "********";
+  private static final Pattern BARE = Pattern.compile("[A-Za-z0-9_.:/+@-]+");
 
   private Conninfo() {}
 
@@ -30,8 +32,12 @@ public final class Conninfo {
       if (out.length() > 0) {
         out.append(' ');
       }
-      out.append(e.getKey()).append("='");
       String v = e.getValue();
+      if (BARE.matcher(v).matches()) {
+        out.append(e.getKey()).append('=').append(v);
+        continue;
+      }
+      out.append(e.getKey()).append("='");
       for (int i = 0; i < v.length(); i++) {
         char c = v.charAt(i);
         if (c == '\'' || c == '\\') {

@@ -40,6 +40,102 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * pg_basebackup from the primary into a staging directory beside PGDATA, moved into place only
+   * once the copy completed; the password comes from the passfile named in {@code conninfo}.
+   */
+  record BaseBackup(Path data, Path bin, String conninfo, String primary, Path config) implements Action {
+    public String describe() {
+      return "pg_basebackup from " + primary + " into " + data + " (copied beside it, moved into place when complete)";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.DATA_DIRECTORY);
+    }
+  }
+
+  /** Writes the libpq passfile (mode 0600) a replica uses to reach its primary; its content is never logged. */
+  record WritePassfile(Path path, String host, int port, String user, Secret.Readable password) implements Action {
+    public String describe() {
+      return "write the passfile " + path + " for " + user + "@" + host + ":" + port + " (password from " + password.file() + ")";
+    }
+  }
+
+  /** Promotes this replica ({@code pg_promote}), once the former primary is known not to be a primary. */
+  record Promote(String proof) implements Action {
+    public String describe() {
+      return "promote this server to primary (" + proof + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /** Stops the server cleanly (fast shutdown: the last WAL reaches the connected replicas). */
+  record StopServer(Path configDir, Path bin, String reason) implements Action {
+    public String describe() {
+      return "stop the server cleanly (" + reason + ")";
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.SERVER);
+    }
+  }
+
+  /**
+   * pg_rewind of a stopped former primary from the new primary, as the rewind role; reports the
+   * WAL range it threw away. When the rewind is impossible and {@code moveAside}, PGDATA is renamed
+   * with a timestamp suffix (after a free-disk check) so that the next pass takes a fresh copy.
+   */
+  record Rewind(Path data, Path bin, String sourceConninfo, String primary, boolean moveAside) implements Action {
+    public String describe() {
+      return "pg_rewind " + data + " from " + primary;
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.DATA_DIRECTORY);
+    }
+  }
+
+  /** Makes the role pg_rewind connects as: LOGIN, the replication password (hashed here), EXECUTE on four functions. */
+  record EnsureRewindRole(Secret.Readable password) implements Action {
+    public String describe() {
+      return "make role " + io.pgconverge.pg.Rewind.ROLE + " for pg_rewind (login, file functions, no superuser; password from "
+          + password.file() + ")";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** Creates a physical replication slot that reserves WAL at once. */
+  record CreateSlot(String name) implements Action {
+    public String describe() {
+      return "create physical replication slot " + name;
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
+  /** Drops a slot pgconverge made for a peer that is no longer listed. */
+  record DropSlot(String name) implements Action {
+    public String describe() {
+      return "drop replication slot " + name + " (its peer is no longer listed)";
+    }
+
+    public Set<Stage> needs() {
+      return Set.of(Stage.SERVER);
+    }
+  }
+
   /** Loads a candidate postgresql.conf with the server binary itself ({@code postgres -C}) before it is written. */
   record ValidateConfig(Path target, String content, Path bin) implements Action {
     public String describe() {

@@ -9,6 +9,9 @@ public enum DriftKind {
   ALTER_SYSTEM("alter-system"),
   SERVER("server"),
   ROLE("role"),
+  REPLICATION("replication"),
+  SLOT("slot"),
+  STANDBY("standby"),
   PENDING_RESTART("pending-restart");
 
   private final String text;

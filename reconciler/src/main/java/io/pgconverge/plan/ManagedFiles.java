@@ -3,8 +3,10 @@ package io.pgconverge.plan;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.HbaLineSpec;
 import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.pg.ConfRenderer;
+import io.pgconverge.pg.Conninfo;
 import io.pgconverge.pg.HbaLine;
 import io.pgconverge.pg.HbaSyntaxException;
 import java.util.ArrayList;
@@ -46,7 +48,50 @@ public final class ManagedFiles {
       owned.put("hba_file", pg.hbaConf().toString());
       owned.put("ident_file", pg.identConf().toString());
     }
+    pg.ssl().ifPresent(ssl -> {
+      owned.put("ssl", "on");
+      owned.put("ssl_cert_file", ssl.certFile().toString());
+      owned.put("ssl_key_file", ssl.keyFile().toString());
+      owned.put("ssl_ca_file", ssl.caFile().toString());
+    });
+    if (isReplica(desired) && desired.replication().isPresent()) {
+      owned.put("primary_conninfo", primaryConninfo(desired));
+      if (desired.replication().get().slots()) {
+        owned.put("primary_slot_name", slotName(desired.self()));
+      }
+    }
     return owned;
+  }
+
+  public static boolean isReplica(DesiredState desired) {
+    return desired.selfPeer().role() == PeerRole.REPLICA;
+  }
+
+  /**
+   * How this replica reaches its primary: host, port, user, the passfile beside PGDATA (never a
+   * password), application_name = this peer's name (so the primary's pg_stat_replication names
+   * it), and TLS with full verification when postgres.ssl is set.
+   */
+  public static String primaryConninfo(DesiredState desired) {
+    Peer primary = desired.primary();
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("host", primary.host());
+    c.put("port", Integer.toString(primary.port()));
+    c.put("user", desired.replication().orElseThrow().user());
+    c.put("passfile", desired.postgres().passfile().toString());
+    c.put("application_name", desired.self());
+    if (desired.postgres().ssl().isPresent()) {
+      c.put("sslmode", "verify-full");
+      c.put("sslrootcert", desired.postgres().ssl().get().caFile().toString());
+    } else {
+      c.put("sslmode", "prefer");
+    }
+    return Conninfo.render(c);
+  }
+
+  /** The physical slot the primary keeps for a replica peer: {@code pgc_<name>}, lower-cased, [a-z0-9_] only. */
+  public static String slotName(String peerName) {
+    return "pgc_" + peerName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 
   /** The field of the desired state a managed setting comes from, for messages. */
@@ -57,6 +102,9 @@ public final class ManagedFiles {
       case "unix_socket_directories" -> "postgres.socket_directory";
       case "data_directory" -> desired.where("postgres.data");
       case "hba_file", "ident_file" -> "postgres.config";
+      case "primary_conninfo" -> desired.where("peers[" + desired.peers().indexOf(desired.primary()) + "].host") + " and replication";
+      case "primary_slot_name" -> "replication.slots";
+      case "ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file" -> "postgres.ssl";
       default -> desired.where("postgres.settings." + setting);
     };
   }
@@ -99,6 +147,41 @@ public final class ManagedFiles {
         out.add(line);
       }
     }
+    if (desired.replication().isPresent()) {
+      out = withRewindLines(desired, out);
+    }
+    if (desired.postgres().ssl().isPresent()) {
+      List<HbaLine> tls = new ArrayList<>();
+      for (HbaLine l : out) {
+        boolean replication = l.databases().contains("replication") || l.users().contains(io.pgconverge.pg.Rewind.ROLE);
+        tls.add(replication && l.type().equals("host")
+            ? new HbaLine("hostssl", l.databases(), l.users(), l.address(), l.mask(), l.method(), l.options())
+            : l);
+      }
+      return tls;
+    }
+    return out;
+  }
+
+  /**
+   * Adds, after the local lines, one line per peer host that lets pg_rewind's role reach database
+   * postgres with scram-sha-256: a former primary rewinds from whichever peer is primary now.
+   */
+  static List<HbaLine> withRewindLines(DesiredState desired, List<HbaLine> lines) {
+    List<HbaLine> out = new ArrayList<>();
+    int at = 0;
+    while (at < lines.size() && lines.get(at).type().equals("local")) {
+      out.add(lines.get(at++));
+    }
+    Set<String> seen = new LinkedHashSet<>();
+    for (Peer p : desired.peers()) {
+      String addr = addressOf(p.host());
+      if (seen.add(addr)) {
+        out.add(new HbaLine("host", List.of("postgres"), List.of(io.pgconverge.pg.Rewind.ROLE), java.util.Optional.of(addr),
+            java.util.Optional.empty(), "scram-sha-256", List.of()));
+      }
+    }
+    out.addAll(lines.subList(at, lines.size()));
     return out;
   }
 

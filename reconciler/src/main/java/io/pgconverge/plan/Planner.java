@@ -1,6 +1,10 @@
 package io.pgconverge.plan;
 
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
+import io.pgconverge.desired.ReclonePolicy;
+import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.desired.RestartPolicy;
 import io.pgconverge.desired.RoleSpec;
@@ -11,12 +15,22 @@ import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.LiveRole;
 import io.pgconverge.observe.LiveSetting;
+import io.pgconverge.observe.PeerAnswer;
+import io.pgconverge.observe.PrimaryFact;
+import io.pgconverge.observe.UpstreamFact;
+import io.pgconverge.observe.ReplicationRow;
+import io.pgconverge.observe.SlotRow;
+import io.pgconverge.observe.WalReceiverRow;
 import io.pgconverge.observe.Secret;
 import io.pgconverge.observe.ServerFact;
 import io.pgconverge.pg.ConfEntry;
 import io.pgconverge.pg.ConfFile;
 import io.pgconverge.pg.ConfParser;
 import io.pgconverge.pg.ConfSyntaxException;
+import io.pgconverge.pg.HotStandby;
+import io.pgconverge.pg.Conninfo;
+import io.pgconverge.pg.Passfile;
+import io.pgconverge.pg.Rewind;
 import io.pgconverge.pg.PasswordVerifiers;
 import io.pgconverge.pg.SettingContext;
 import io.pgconverge.pg.SettingValues;
@@ -40,7 +54,10 @@ import java.util.Set;
  * <ol>
  *   <li>Without server binaries nothing can be done: refuse.
  *   <li>Data directory: foreign content or an unreadable directory is refused and nothing else is
- *       planned (the data is never touched). Missing or empty: initdb (built beside PGDATA).
+ *       planned (the data is never touched). Missing or empty: on the primary initdb, on a replica
+ *       pg_basebackup from the primary (both built beside PGDATA and moved into place when
+ *       complete); a replica whose primary is unreachable is refused and PGDATA left alone. A
+ *       replica's initialized PGDATA whose system identifier is not the primary's is refused.
  *   <li>postgresql.conf is rendered in full and compared byte for byte with the file on disk. When
  *       the bytes differ, each setting is compared by meaning (units and booleans normalised with
  *       the live server's pg_settings types) to name the drift; if no setting differs the drift is
@@ -54,6 +71,13 @@ import java.util.Set;
  *       afterwards; a mismatch of a postmaster setting asks for a restart, done under {@code
  *       policy.restart: always}, or under {@code window} while the {@link PlanContext} says the
  *       maintenance window is open, and otherwise reported as pending on every run.
+ *   <li>Replica: its passfile (beside PGDATA, mode 0600) and standby.signal must exist;
+ *       primary_conninfo and primary_slot_name are managed settings of postgresql.conf (step 3
+ *       and 6 fix them). A hot-standby-sensitive setting lower than the primary's is reported, and
+ *       a WAL receiver that does not stream.
+ *   <li>Primary: one physical slot {@code pgc_<peer>} per replica peer; slots with that prefix for
+ *       peers no longer listed are dropped when not in use (other slots are never touched); a
+ *       listed replica that does not stream is reported.
  *   <li>Roles, on a running primary: each listed role is created or altered to match; its
  *       password is checked against the stored verifier and set, hashed here, only when it does
  *       not match. Roles not listed are left alone.
@@ -93,6 +117,7 @@ public final class Planner {
     }
     Path bin = found.directory();
     DataDirectoryFact dataDir = facts.dataDirectory();
+    boolean replica = ManagedFiles.isReplica(desired);
     boolean bootstrap = false;
     if (dataDir instanceof DataDirectoryFact.Foreign f) {
       refuse(RefusalReason.FOREIGN_DATA, "data directory " + f.path(), "found " + summarize(f.entries()));
@@ -102,9 +127,29 @@ public final class Planner {
       return result();
     } else if (dataDir instanceof DataDirectoryFact.Missing || dataDir instanceof DataDirectoryFact.Empty) {
       String state = dataDir instanceof DataDirectoryFact.Missing ? "missing" : "empty";
-      drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb", desired.where("postgres.data"));
-      actions.add(new Action.InitDataDirectory(pg.data(), bin, pg.user(), pg.initdbArgs(), pg.config()));
+      if (replica) {
+        if (facts.primary() instanceof PrimaryFact.Unreachable u) {
+          refuse(RefusalReason.PRIMARY_UNREACHABLE, "primary " + desired.primary().name() + " at " + u.host() + ":" + u.port(), u.reason());
+          return result();
+        }
+        Peer primary = desired.primary();
+        drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "a copy of the primary", state,
+            "pg_basebackup from " + primary.name(), desired.where("postgres.data"));
+        planPassfile();
+        actions.add(new Action.BaseBackup(pg.data(), bin, ManagedFiles.primaryConninfo(desired),
+            primary.name() + " (" + primary.host() + ":" + primary.port() + ")", pg.config()));
+      } else {
+        drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb", desired.where("postgres.data"));
+        actions.add(new Action.InitDataDirectory(pg.data(), bin, pg.user(), pg.initdbArgs(), pg.config()));
+      }
       bootstrap = true;
+    } else if (replica && dataDir instanceof DataDirectoryFact.Initialized init
+        && init.control().isPresent() && facts.primary() instanceof PrimaryFact.Reachable p
+        && !init.control().get().systemIdentifier().equals(p.systemIdentifier())) {
+      refuse(RefusalReason.FOREIGN_CLUSTER, "data directory " + init.path(),
+          "its system identifier " + init.control().get().systemIdentifier() + " is not the primary's "
+              + p.systemIdentifier() + " (" + desired.primary().name() + ")");
+      return result();
     }
 
     ServerFact server = bootstrap ? new ServerFact.NotRunning("bootstrapping") : facts.server();
@@ -114,19 +159,78 @@ public final class Planner {
       refuse(RefusalReason.SERVER_UNREACHABLE, "server on port " + desired.port(), u.reason());
     }
 
+    boolean rejoin = false;
+    if (!bootstrap && server instanceof ServerFact.Running r) {
+      if (!replica && r.inRecovery()) {
+        Optional<String> proof = promotionProof();
+        if (proof.isEmpty()) {
+          return result();
+        }
+        drift(DriftKind.SERVER, "role", "primary", "replica (in recovery)", "promote", roleField());
+        actions.add(new Action.Promote(proof.get()));
+      } else if (replica && !r.inRecovery()) {
+        if (facts.primary() instanceof PrimaryFact.Reachable p
+            && !p.systemIdentifier().equals(r.replication().systemIdentifier())) {
+          refuse(RefusalReason.FOREIGN_CLUSTER, "server on port " + desired.port(),
+              "it is a primary of system " + r.replication().systemIdentifier() + ", not of the desired primary's "
+                  + p.systemIdentifier() + " (" + desired.primary().name() + "); it is left running");
+          return result();
+        }
+        drift(DriftKind.SERVER, "role", "replica of " + desired.primary().name(), "primary (accepts writes)",
+            "stop it cleanly, then rejoin " + desired.primary().name() + " as a replica", roleField());
+        actions.add(new Action.StopServer(pg.config(), bin,
+            "stepping down: the desired state makes " + desired.primary().name() + " the primary"));
+        return result();
+      }
+    } else if (replica && !bootstrap && server instanceof ServerFact.NotRunning
+        && !(facts.file(pg.standbySignal()) instanceof FileFact.Present)) {
+      Peer primary = desired.primary();
+      if (facts.primary() instanceof PrimaryFact.Unreachable u) {
+        refuse(RefusalReason.WAITING_FOR_PRIMARY, "rejoin as a replica of " + primary.name(),
+            "the new primary does not answer (" + u.reason() + "); the server stays stopped");
+        return result();
+      }
+      if (facts.primary() instanceof PrimaryFact.Reachable p && p.answer().inRecovery()) {
+        refuse(RefusalReason.WAITING_FOR_PRIMARY, "rejoin as a replica of " + primary.name(),
+            primary.name() + " answers but is not promoted yet; the server stays stopped");
+        return result();
+      }
+      drift(DriftKind.SERVER, "role", "replica of " + primary.name(), "stopped, without standby.signal (a former primary)",
+          "pg_rewind from " + primary.name() + ", then start as a replica", roleField());
+      planPassfile();
+      actions.add(new Action.Rewind(pg.data(), bin, rewindConninfo(), primary.name() + " (" + primary.host() + ":" + primary.port() + ")",
+          desired.policy().reclone() == ReclonePolicy.MOVE_ASIDE));
+      rejoin = true;
+    }
+
     boolean confChanged = planPostgresqlConf(bin, bootstrap, live);
     boolean hbaChanged = planHba(bootstrap);
     planAutoConf(bootstrap, server);
 
+    if (replica) {
+      if (!bootstrap && !rejoin) {
+        planPassfile();
+      }
+      planStandby(bootstrap, server);
+    }
+
     if (server instanceof ServerFact.NotRunning) {
       if (!bootstrap) {
-        drift(DriftKind.SERVER, "server", "running", "stopped", "start", "");
+        drift(DriftKind.SERVER, "postmaster", "running", "stopped", "start", "");
       }
       actions.add(new Action.StartServer(pg.config(), pg.data(), bin, startLog()));
     } else if (server instanceof ServerFact.Running r) {
       planLiveSettings(r, bin, hbaChanged);
       if (!r.inRecovery()) {
         planRoles(r);
+        if (!replica) {
+          planRewindRole(r);
+          planSlots(r);
+          planReplicaHealth(r);
+        }
+      } else if (replica) {
+        planReceiverHealth(r);
+        planLeftoverSlots(r);
       }
     }
     return result();
@@ -387,6 +491,210 @@ public final class Planner {
           : "pending restart (policy.restart: window; waits for the maintenance window)";
     }
     return p == RestartPolicy.ALWAYS ? "restart" : "pending restart (policy.restart: never)";
+  }
+
+  // ---- replication -------------------------------------------------------------------------
+
+  private String roleField() {
+    return desired.where("peers[" + desired.peers().indexOf(desired.selfPeer()) + "].role");
+  }
+
+  /**
+   * Why it is safe to promote now, or empty (with a refusal) when it is not. Only proof counts:
+   * the former primary answers and is in recovery, its host refuses the connection (no server),
+   * or the desired state no longer lists it. Silence is not proof.
+   */
+  private Optional<String> promotionProof() {
+    UpstreamFact up = facts.upstream();
+    if (up instanceof UpstreamFact.Unlisted u) {
+      return Optional.of("the desired state no longer lists the former primary " + u.host() + ":" + u.port());
+    }
+    if (up instanceof UpstreamFact.Asked a) {
+      String who = "former primary " + a.peer() + " (" + a.host() + ":" + a.port() + ")";
+      if (a.answer() instanceof PeerAnswer.Answered ans) {
+        if (ans.inRecovery()) {
+          return Optional.of(who + " answers and is in recovery");
+        }
+        refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(),
+            who + " still accepts writes; it must step down first (it does when it gets this desired state)");
+        return Optional.empty();
+      }
+      if (a.answer() instanceof PeerAnswer.Refused r) {
+        return Optional.of(who + " refuses connections: its server is down (" + r.reason() + ")");
+      }
+      refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(),
+          who + " does not answer (" + ((PeerAnswer.Silent) a.answer()).reason()
+              + "); silence is not proof, so the promotion waits (remove it from peers to fail over)");
+      return Optional.empty();
+    }
+    refuse(RefusalReason.PROMOTION_BLOCKED, "promotion of " + desired.self(), "the server it replicates from cannot be asked");
+    return Optional.empty();
+  }
+
+  /** How pg_rewind reaches the new primary: its role, database postgres, the same passfile. */
+  private String rewindConninfo() {
+    Peer primary = desired.primary();
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("host", primary.host());
+    c.put("port", Integer.toString(primary.port()));
+    c.put("user", Rewind.ROLE);
+    c.put("dbname", "postgres");
+    c.put("passfile", pg.passfile().toString());
+    if (pg.ssl().isPresent()) {
+      c.put("sslmode", "verify-full");
+      c.put("sslrootcert", pg.ssl().get().caFile().toString());
+    }
+    return Conninfo.render(c);
+  }
+
+  private void planRewindRole(ServerFact.Running server) {
+    if (desired.replication().isEmpty()) {
+      return;
+    }
+    Secret secret = facts.secrets().get(desired.replication().get().passwordFile());
+    if (!(secret instanceof Secret.Readable password)) {
+      return;
+    }
+    LiveRole role = server.roles().get(Rewind.ROLE);
+    String problem = role == null ? "absent"
+        : !role.login() || role.superuser() ? "wrong attributes"
+        : !server.replication().rewindRoleReady() ? "missing EXECUTE on pg_rewind's file functions"
+        : role.verifier().isEmpty() || !PasswordVerifiers.matches(password.value(), Rewind.ROLE, role.verifier().get())
+            ? "a different password" : null;
+    if (problem != null) {
+      drift(DriftKind.ROLE, Rewind.ROLE, "login, no superuser, EXECUTE on pg_rewind's functions, the replication password",
+          problem, "create or fix it", "");
+      actions.add(new Action.EnsureRewindRole(password));
+    }
+  }
+
+  /** A former primary now a replica: the slots it kept for others only hold WAL back here. */
+  private void planLeftoverSlots(ServerFact.Running server) {
+    for (SlotRow slot : server.replication().slots()) {
+      if (slot.name().startsWith("pgc_") && !slot.active()) {
+        drift(DriftKind.SLOT, slot.name(), "absent on a replica", "present (left from when this server was primary)", "drop it", "");
+        actions.add(new Action.DropSlot(slot.name()));
+      }
+    }
+  }
+
+  private void planPassfile() {
+    ReplicationSpec rep = desired.replication().orElseThrow();
+    Secret secret = facts.secrets().get(rep.passwordFile());
+    if (!(secret instanceof Secret.Readable password)) {
+      String why = secret instanceof Secret.Unreadable u ? u.reason() : "not read";
+      refuse(RefusalReason.SECRET_UNREADABLE, "replication.password_file " + rep.passwordFile(), why);
+      return;
+    }
+    Peer primary = desired.primary();
+    String want = Passfile.render(primary.host(), primary.port(), List.of(rep.user(), Rewind.ROLE), password.value());
+    FileFact have = facts.file(pg.passfile());
+    if (have instanceof FileFact.Present p && p.text().equals(want)) {
+      return;
+    }
+    drift(DriftKind.STANDBY, "passfile " + pg.passfile(), "an entry for " + rep.user() + "@" + primary.host() + ":" + primary.port(),
+        have instanceof FileFact.Present ? "a different entry" : "absent", "write it", desired.where("replication.password_file"));
+    actions.add(new Action.WritePassfile(pg.passfile(), primary.host(), primary.port(), rep.user(), password));
+  }
+
+  private void planStandby(boolean bootstrap, ServerFact server) {
+    if (!bootstrap && !(facts.file(pg.standbySignal()) instanceof FileFact.Present)) {
+      if (server instanceof ServerFact.Running r && !r.inRecovery()) {
+        refuse(RefusalReason.ROLE_CHANGE, "server on port " + desired.port(),
+            "it runs as a primary but " + desired.where("peers[" + desired.peers().indexOf(desired.selfPeer()) + "].role")
+                + " says replica; it is left running as it is");
+        return;
+      }
+      drift(DriftKind.STANDBY, pg.standbySignal().toString(), "present", "absent", "create it", "");
+      actions.add(new Action.WriteFile(pg.standbySignal(), "", Optional.empty(), "standby mode"));
+    }
+    if (facts.primary() instanceof PrimaryFact.Reachable p) {
+      Map<String, LiveSetting> live = server instanceof ServerFact.Running r ? r.settings() : Map.of();
+      for (String name : HotStandby.SENSITIVE_SETTINGS) {
+        String mine = pg.settings().containsKey(name) ? pg.settings().get(name)
+            : live.containsKey(name) ? live.get(name).setting() : null;
+        String theirs = p.settings().get(name);
+        if (mine == null || theirs == null) {
+          continue;
+        }
+        try {
+          if (Long.parseLong(mine.strip()) < Long.parseLong(theirs.strip())) {
+            drift(DriftKind.STANDBY, name, "at least " + theirs + " (the primary's value)", mine,
+                "none: a hot standby with less than its primary stops; raise it in the desired state or lower it on the primary first",
+                ManagedFiles.fieldOf(desired, name));
+            refuse(RefusalReason.HOT_STANDBY_SETTING, name,
+                "this replica's " + mine + " is lower than the primary's " + theirs + " [" + ManagedFiles.fieldOf(desired, name) + "]");
+          }
+        } catch (NumberFormatException e) {
+          // not a plain integer: nothing to compare
+        }
+      }
+    }
+  }
+
+  private void planSlots(ServerFact.Running server) {
+    ReplicationSpec rep = desired.replication().orElse(null);
+    if (rep == null || !rep.slots()) {
+      return;
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    for (Peer peer : desired.peers()) {
+      if (peer.role() == PeerRole.REPLICA) {
+        wanted.add(ManagedFiles.slotName(peer.name()));
+      }
+    }
+    Map<String, SlotRow> have = new LinkedHashMap<>();
+    for (SlotRow slot : server.replication().slots()) {
+      have.put(slot.name(), slot);
+    }
+    for (String name : wanted) {
+      SlotRow slot = have.get(name);
+      if (slot == null) {
+        drift(DriftKind.SLOT, name, "present", "absent", "create it", desired.where("replication.slots"));
+        actions.add(new Action.CreateSlot(name));
+      } else if ("lost".equals(slot.walStatus())) {
+        drift(DriftKind.SLOT, name, "WAL reserved", "lost (max_slot_wal_keep_size exceeded)",
+            "none: the replica needs a new base backup", "");
+      }
+    }
+    for (SlotRow slot : have.values()) {
+      if (slot.name().startsWith("pgc_") && !wanted.contains(slot.name())) {
+        if (slot.active()) {
+          drift(DriftKind.SLOT, slot.name(), "absent (no such replica peer)", "present and in use", "none while it is in use", "");
+        } else {
+          drift(DriftKind.SLOT, slot.name(), "absent (no such replica peer)", "present", "drop it", "");
+          actions.add(new Action.DropSlot(slot.name()));
+        }
+      }
+    }
+  }
+
+  private void planReplicaHealth(ServerFact.Running server) {
+    for (Peer peer : desired.peers()) {
+      if (peer.role() != PeerRole.REPLICA) {
+        continue;
+      }
+      Optional<ReplicationRow> row = server.replication().senders().stream()
+          .filter(r -> peer.name().equals(r.applicationName())).findFirst();
+      if (row.isEmpty()) {
+        drift(DriftKind.REPLICATION, peer.name(), "streaming", "not connected", "none here: see " + peer.name() + "'s own report", "");
+      } else if (!row.get().streaming()) {
+        drift(DriftKind.REPLICATION, peer.name(), "streaming", row.get().state() + (row.get().replayLsn() == null ? " (nothing replayed yet)" : ""),
+            "none here: see " + peer.name() + "'s own report", "");
+      }
+    }
+  }
+
+  private void planReceiverHealth(ServerFact.Running server) {
+    Peer primary = desired.primary();
+    Optional<WalReceiverRow> receiver = server.replication().receiver();
+    if (receiver.isEmpty()) {
+      drift(DriftKind.REPLICATION, "wal receiver", "streaming from " + primary.host() + ":" + primary.port(), "not running",
+          "none: the server retries by itself; see its log", "");
+    } else if (!"streaming".equals(receiver.get().status())) {
+      drift(DriftKind.REPLICATION, "wal receiver", "streaming from " + primary.host() + ":" + primary.port(),
+          receiver.get().status() + " from " + receiver.get().senderHost(), "none: the server retries by itself; see its log", "");
+    }
   }
 
   // ---- roles --------------------------------------------------------------------------------

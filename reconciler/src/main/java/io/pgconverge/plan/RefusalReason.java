@@ -8,7 +8,13 @@ public enum RefusalReason {
   SERVER_UNREACHABLE("the server could not be queried"),
   FILE_UNREADABLE("a managed file could not be read"),
   SECRET_UNREADABLE("a password file could not be read"),
-  CONFIG_UNPARSEABLE("a config file on disk does not parse");
+  CONFIG_UNPARSEABLE("a config file on disk does not parse"),
+  PRIMARY_UNREACHABLE("the primary is unreachable; PGDATA is left as it is and the next run tries again"),
+  FOREIGN_CLUSTER("the data directory belongs to another cluster; its data is never deleted or overwritten"),
+  ROLE_CHANGE("the server's role differs from the desired one"),
+  PROMOTION_BLOCKED("not promoted: the former primary is not known to be down or a replica"),
+  WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it"),
+  HOT_STANDBY_SETTING("a hot standby whose value is lower than its primary's stops at its next start");
 
   private final String text;
 

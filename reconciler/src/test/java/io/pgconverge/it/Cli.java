@@ -63,12 +63,17 @@ public final class Cli {
 
   /** Runs {@code java -jar <jar> args} with no host attached; bounded by {@link #TIMEOUT}. */
   public static ProcessResult runJar(List<String> args) {
+    return Processes.run(command(args), TIMEOUT);
+  }
+
+  /** {@code java -jar <jar> args}: the argv that runs the product. Has no side effects. */
+  public static List<String> command(List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
     command.add(jar().toString());
     command.addAll(args);
-    return Processes.run(command, TIMEOUT);
+    return command;
   }
 
   /** The jar under test, from the system property {@code pgconverge.jar} that failsafe sets. */

@@ -34,7 +34,7 @@ public record ProcessResult(
 
   /** Lines of stdout and stderr containing the word {@code drift} (any case). */
   public List<String> driftLines() {
-    return linesContaining("drift");
+    return lines().stream().filter(l -> l.matches("(?i)(^|.*\\s)drift\\s.*")).toList();
   }
 
   /** Lines of stdout and stderr containing {@code needle}, ignoring case. */

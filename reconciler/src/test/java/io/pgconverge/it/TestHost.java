@@ -276,7 +276,7 @@ public final class TestHost implements AutoCloseable {
   }
 
   /** Deletes {@code root}; retried once, since a dying server may still remove its own files. */
-  private static void deleteTree(Path root) {
+  static void deleteTree(Path root) {
     try {
       deleteTreeOnce(root);
     } catch (UncheckedIOException e) {

@@ -29,13 +29,13 @@ class QuotingTest {
   }
 
   @Test
-  void rendersConninfoWithQuotedBackslashEscapedValues() {
+  void rendersPlainConninfoValuesBareAndQuotesTheRestWithBackslashEscapes() {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("host", "db1");
     params.put("port", "5432");
     params.put("password", "it's\\x");
     assertThat(Conninfo.render(params))
-        .isEqualTo("host='db1' port='5432' password='it\\'s\\\\x'");
+        .isEqualTo("host=db1 port=5432 password='it\\'s\\\\x'");
   }
 
   @Test

@@ -247,7 +247,7 @@ class PlannerTest {
     Facts base = f.converged(Fixtures.liveMatching(), Map.of());
     ServerFact.Running r = (ServerFact.Running) base.server();
     Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        new ServerFact.Running(r.serverVersionNum(), true, Instant.EPOCH, r.settings(), r.roles(), List.of()));
+        new ServerFact.Running(r.serverVersionNum(), true, Instant.EPOCH, r.settings(), r.roles(), List.of(), ServerFact.Replication.NONE));
     assertThat(Planner.plan(f.desired(), facts).actions()).isEmpty();
   }
 }

@@ -1,0 +1,81 @@
+package io.pgconverge.apply;
+
+import io.pgconverge.host.CommandResult;
+import io.pgconverge.host.Commands;
+import io.pgconverge.observe.ControlDataProbe;
+import io.pgconverge.pg.ControlData;
+import io.pgconverge.pg.Rewind;
+import io.pgconverge.plan.Action;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Brings a stopped former primary back onto the new primary's history with pg_rewind, and says
+ * which WAL it threw away: from the point where the histories diverged to where the old server's
+ * WAL ended. When pg_rewind cannot do it and the policy allows, PGDATA is renamed aside (never
+ * deleted) after checking there is room for a fresh copy beside it.
+ */
+final class RewindRunner {
+  private RewindRunner() {}
+
+  static RewindResult run(Action.Rewind a) throws IOException {
+    Optional<ControlData> before = ControlDataProbe.read(a.bin(), a.data());
+    String localEnd = before.map(c -> c.all().getOrDefault("Latest checkpoint location", "?")).orElse("?");
+    int localTimeline = before.map(ControlData::timeline).orElse(0);
+    CommandResult r = Commands.run(
+        List.of(a.bin().resolve("pg_rewind").toString(), "--target-pgdata", a.data().toString(),
+            "--source-server", a.sourceConninfo()),
+        Map.of("LC_ALL", "C"), Duration.ofHours(2));
+    String output = r.stdout() + "\n" + r.stderr();
+    if (r.ok()) {
+      if (Rewind.noRewindRequired(output)) {
+        return new RewindResult("no rewind required: the old history ends where " + a.primary() + "'s continues; no WAL discarded", false);
+      }
+      String from = Rewind.divergenceLsn(output).orElse("?");
+      return new RewindResult("rewound from " + a.primary() + ": the histories diverged at "
+          + Rewind.divergence(output).orElse("?") + "; local WAL from " + from + " to " + localEnd
+          + " on timeline " + localTimeline + " was discarded", false);
+    }
+    String why = r.tail(3).replace('\n', ' ');
+    if (!a.moveAside()) {
+      throw new IOException("pg_rewind from " + a.primary() + " failed: " + why
+          + "; policy.reclone is never, so nothing else was done and the server stays stopped");
+    }
+    long size = sizeOf(a.data());
+    long free = Files.getFileStore(a.data().toAbsolutePath().getParent()).getUsableSpace();
+    if (free < size + size / 10) {
+      throw new IOException("pg_rewind from " + a.primary() + " failed (" + why + ") and PGDATA was not moved aside: a fresh copy needs about "
+          + mb(size) + " MB but only " + mb(free) + " MB are free beside it");
+    }
+    Path aside = a.data().resolveSibling(a.data().getFileName() + ".pgconverge-old-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.move(a.data(), aside);
+    return new RewindResult("pg_rewind from " + a.primary() + " failed (" + why + "); policy.reclone is move-aside: PGDATA ("
+        + mb(size) + " MB, WAL up to " + localEnd + " on timeline " + localTimeline + ") moved to " + aside
+        + ", never deleted; a fresh base backup follows", true);
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    }
+  }
+
+  private static long mb(long bytes) {
+    return bytes / (1024 * 1024);
+  }
+}

@@ -1,0 +1,13 @@
+package io.pgconverge.observe;
+
+/**
+ * One walsender as the primary sees it (pg_stat_replication). {@code lagBytes} is how far the
+ * replica's replay is behind the primary's current WAL position, or -1 when replay_lsn is unknown.
+ */
+public record ReplicationRow(
+    int pid, String applicationName, String clientAddr, String state, String replayLsn, long lagBytes, boolean ssl) {
+  /** Streaming for real: not pg_basebackup's own connection, which has no replay position yet. */
+  public boolean streaming() {
+    return "streaming".equals(state) && replayLsn != null;
+  }
+}

@@ -1,0 +1,44 @@
+package io.pgconverge.pg;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What pg_rewind needs and says. The role it connects as needs LOGIN and EXECUTE on four
+ * functions, not superuser; its output names where the two servers' histories diverged. Has no
+ * side effects.
+ */
+public final class Rewind {
+  public static final String ROLE = "pgconverge_rewind";
+
+  /** The functions pg_rewind calls on the source server. */
+  public static final List<String> FUNCTIONS =
+      List.of(
+          "pg_catalog.pg_ls_dir(text, boolean, boolean)",
+          "pg_catalog.pg_stat_file(text, boolean)",
+          "pg_catalog.pg_read_binary_file(text)",
+          "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
+
+  private static final Pattern DIVERGED =
+      Pattern.compile("servers diverged at WAL location ([0-9A-Fa-f]+/[0-9A-Fa-f]+) on timeline (\\d+)");
+
+  private Rewind() {}
+
+  /** Where the histories diverged ("0/3000060 on timeline 1"), when pg_rewind said so. */
+  public static Optional<String> divergence(String output) {
+    Matcher m = DIVERGED.matcher(output);
+    return m.find() ? Optional.of(m.group(1) + " on timeline " + m.group(2)) : Optional.empty();
+  }
+
+  /** The LSN part of a divergence, e.g. "0/3000060". */
+  public static Optional<String> divergenceLsn(String output) {
+    Matcher m = DIVERGED.matcher(output);
+    return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+  }
+
+  public static boolean noRewindRequired(String output) {
+    return output.contains("no rewind required");
+  }
+}
