@@ -74,7 +74,7 @@ public final class DataDirectoryBuilder {
     pb.redirectOutput(log.toFile());
     Process p = pb.start();
     Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
-    Processes.track(p);
+    Commands.track(p);
     boolean done;
     try {
       done = p.waitFor(24, java.util.concurrent.TimeUnit.HOURS);
@@ -82,7 +82,7 @@ public final class DataDirectoryBuilder {
       Thread.currentThread().interrupt();
       done = false;
     } finally {
-      Processes.untrack(p);
+      Commands.forget(p);
     }
     String output = Files.exists(log) ? Files.readString(log) : "";
     Files.deleteIfExists(log);

@@ -36,8 +36,8 @@ final class Demo implements Callable<Integer> {
   @Option(names = "--stop", description = "stop the demo's servers and remove its directory")
   boolean stop;
 
-  @Option(names = "--dir", paramLabel = "DIR", description = "where the demo lives (default: /tmp/pgconverge-demo)")
-  Path dir = Path.of("/tmp/pgconverge-demo");
+  @Option(names = "--dir", paramLabel = "DIR", description = "where the demo lives (default: pgconverge-demo in the temporary directory, /tmp)")
+  Path dir = Path.of(System.getProperty("java.io.tmpdir"), "pgconverge-demo");
 
   @Option(names = "--user", paramLabel = "USER", description = "OS user that runs the servers (default: postgres)")
   String user = "postgres";

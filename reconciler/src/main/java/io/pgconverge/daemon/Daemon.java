@@ -201,6 +201,7 @@ public final class Daemon {
     long t0 = System.nanoTime();
     boolean failed = false;
     String cause = "";
+    boolean waitingOnPeer = false;
     try {
       if (stopping) {
         return;
@@ -246,6 +247,7 @@ public final class Daemon {
         status = RunStatus.of(report, clock.instant(), ds);
         if (report.result() == RunResult.FAILED || report.result() == RunResult.CHANGED_WITH_FAILURES) {
           failed = true;
+          waitingOnPeer = report.waitingOnPeer();
           cause = String.join("; ", status.failures());
         }
       }
@@ -256,7 +258,7 @@ public final class Daemon {
       LOG.error("run failed with an unexpected error: {}", e.toString(), e);
     } finally {
       try {
-        scheduleNext(failed, cause);
+        scheduleNext(failed, waitingOnPeer, cause);
       } finally {
         MDC.remove("run");
         running.unlock();
@@ -264,15 +266,20 @@ public final class Daemon {
     }
   }
 
-  private void scheduleNext(boolean failed, String cause) {
+  private void scheduleNext(boolean failed, boolean waitingOnPeer, String cause) {
     if (stopping) {
       return;
     }
     failures = failed ? failures + 1 : 0;
     Schedule schedule = lastValid == null ? Schedule.DEFAULT : lastValid.schedule();
     Instant now = clock.instant();
-    Instant next = NextRun.after(now, schedule, failures, ThreadLocalRandom.current().nextDouble(), zone);
-    if (failed) {
+    Instant next = NextRun.after(now, schedule, failures, waitingOnPeer, ThreadLocalRandom.current().nextDouble(), zone);
+    if (failed && waitingOnPeer) {
+      if (failures == 1 || failures % 20 == 0) {
+        LOG.info("waiting for another host (attempt {}): {}; asking again every {} ms", failures, cause,
+            Duration.between(now, next).toMillis());
+      }
+    } else if (failed) {
       LOG.warn("run failed (attempt {}): {}; retrying in {} ms", failures, cause.isEmpty() ? "see above" : cause,
           Duration.between(now, next).toMillis());
     }
@@ -300,7 +307,7 @@ public final class Daemon {
   void stop() {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
-    int killed = Commands.cancelAll() + io.pgconverge.apply.Processes.killAll();
+    int killed = Commands.cancelAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);
     }
@@ -314,7 +321,6 @@ public final class Daemon {
       Thread.currentThread().interrupt();
     }
     Commands.cancelAll();
-    io.pgconverge.apply.Processes.killAll();
     try {
       if (scheduler != null) {
         scheduler.shutdown(false);

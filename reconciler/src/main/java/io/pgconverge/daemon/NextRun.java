@@ -21,11 +21,17 @@ public final class NextRun {
   private NextRun() {}
 
   public static Instant after(Instant now, Schedule schedule, int failures, double random, TimeZone zone) {
+    return after(now, schedule, failures, false, random, zone);
+  }
+
+  /** As above; a run that only waits for another host retries quickly ({@link Backoff#delayWaitingOnPeer}). */
+  public static Instant after(Instant now, Schedule schedule, int failures, boolean waitingOnPeer, double random, TimeZone zone) {
     Instant scheduled = scheduled(now, schedule, zone).plus(jitter(schedule.jitter(), random));
     if (failures < 1) {
       return scheduled;
     }
-    Instant retry = now.plus(Backoff.delay(failures, schedule.every()));
+    Instant retry = now.plus(waitingOnPeer ? Backoff.delayWaitingOnPeer(failures, schedule.every())
+        : Backoff.delay(failures, schedule.every()));
     return retry.isBefore(scheduled) ? retry : scheduled;
   }
 

@@ -55,6 +55,18 @@ public final class Commands {
     return n;
   }
 
+  /**
+   * Registers a long command started elsewhere (pg_basebackup, which needs its own process group
+   * and output file) so that {@link #cancelAll()} stops it too; {@link #forget} when it ended.
+   */
+  public static void track(Process p) {
+    CANCELLABLE.add(p);
+  }
+
+  public static void forget(Process p) {
+    CANCELLABLE.remove(p);
+  }
+
   private static CommandResult run(List<String> argv, Map<String, String> env, Duration timeout, boolean cancellable) {
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().putAll(env);

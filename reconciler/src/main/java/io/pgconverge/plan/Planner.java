@@ -162,6 +162,10 @@ public final class Planner {
     boolean rejoin = false;
     if (!bootstrap && server instanceof ServerFact.Running r) {
       if (!replica && r.inRecovery()) {
+        // The slots its replicas will use are made while it is still a standby (physical slots
+        // work there): a replica that follows early finds its slot and crosses to the new
+        // timeline without a failed attempt (which would cost it wal_retrieve_retry_interval).
+        planSlots(r);
         Optional<String> proof = promotionProof();
         if (proof.isEmpty()) {
           return result();

@@ -25,4 +25,13 @@ public enum RefusalReason {
   public String text() {
     return text;
   }
+
+  /**
+   * True when the refusal waits for another host to do its part (a primary to come up, a former
+   * primary to step down or be promoted): such a run is retried within a fraction of a second,
+   * not with the growing backoff of a real failure.
+   */
+  public boolean waitsForPeer() {
+    return this == PRIMARY_UNREACHABLE || this == PROMOTION_BLOCKED || this == WAITING_FOR_PRIMARY;
+  }
 }

@@ -62,6 +62,11 @@ public record RunReport(
     return changed ? RunResult.CHANGED : RunResult.IN_SYNC;
   }
 
+  /** True when nothing failed and every refusal only waits for another host (see {@link io.pgconverge.plan.RefusalReason#waitsForPeer}). */
+  public boolean waitingOnPeer() {
+    return failed() == 0 && !refusals.isEmpty() && refusals.stream().allMatch(r -> r.reason().waitsForPeer());
+  }
+
   /** The actions that would rewrite a file, for {@code check --diff}. */
   public List<Action.WriteFile> fileWrites() {
     return outcomes.stream()

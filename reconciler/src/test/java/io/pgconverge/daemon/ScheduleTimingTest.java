@@ -29,6 +29,18 @@ class ScheduleTimingTest {
   }
 
   @Test
+  void aRunThatOnlyWaitsForAnotherHostAsksAgainWithinAQuarterSecondThenBacksOff() {
+    Duration cap = Duration.ofMinutes(5);
+    assertThat(Backoff.delayWaitingOnPeer(1, cap)).isEqualTo(Duration.ofMillis(250));
+    assertThat(Backoff.delayWaitingOnPeer(60, cap)).isEqualTo(Duration.ofMillis(250));
+    assertThat(Backoff.delayWaitingOnPeer(61, cap)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(Backoff.delayWaitingOnPeer(62, cap)).isEqualTo(Duration.ofSeconds(2));
+    Schedule s = Schedule.withDefaults(Duration.ofMinutes(5), Optional.empty(), Optional.empty());
+    assertThat(NextRun.after(NOW, s, 1, true, 0.0, UTC)).isEqualTo(NOW.plusMillis(250));
+    assertThat(NextRun.after(NOW, s, 1, false, 0.0, UTC)).isEqualTo(NOW.plusSeconds(1));
+  }
+
+  @Test
   void nextRunComesEveryIntervalPlusAShareOfTheJitter() {
     Schedule s = Schedule.withDefaults(Duration.ofMinutes(5), Optional.empty(), Optional.empty());
     assertThat(NextRun.after(NOW, s, 0, 0.0, UTC)).isEqualTo(NOW.plus(Duration.ofMinutes(5)));

@@ -266,8 +266,10 @@ class DaemonIT {
         }
       }
       Path initdb = slowBin.resolve("initdb");
+      // a pause no other process on the machine has on its command line (parallel runs)
+      String pause = "120." + (1000 + new java.util.Random().nextInt(9000));
       Files.writeString(initdb, "#!/bin/sh\n# the real initdb, then a long pause before it returns\n\""
-          + TestHost.PG_BIN.resolve("initdb") + "\" \"$@\" || exit $?\nexec sleep 120\n");
+          + TestHost.PG_BIN.resolve("initdb") + "\" \"$@\" || exit $?\nexec sleep " + pause + "\n");
       Files.setPosixFilePermissions(initdb, PosixFilePermissions.fromString("rwxr-xr-x"));
       Files.setPosixFilePermissions(slowBin, PosixFilePermissions.fromString("rwxr-xr-x"));
       host.desired().bin(slowBin).schedule("{every: 1h}");
@@ -289,7 +291,7 @@ class DaemonIT {
         assertThat(Duration.between(term, Instant.now())).isLessThan(Duration.ofSeconds(30));
         assertThat(staging).as("staging directory removed").doesNotExist();
         assertThat(host.data()).as("PGDATA untouched").doesNotExist();
-        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 120")))
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep " + pause)))
             .as("the slow initdb was stopped").isEmpty();
         assertThat(d.log()).contains("stopped 1 running command");
       }

@@ -56,29 +56,41 @@ class RoleChangePlannerTest {
   void promotesWhenTheFormerPrimaryAnswersAndIsInRecovery() {
     Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432,
         new PeerAnswer.Answered(SYSTEM, 2, true, Map.of()))));
-    assertThat(plan.actions().get(0)).isInstanceOfSatisfying(Action.Promote.class,
-        p -> assertThat(p.proof()).contains("node1").contains("in recovery"));
+    assertThat(promote(plan).proof()).contains("node1").contains("in recovery");
   }
 
   @Test
   void promotesWhenTheFormerPrimarysHostRefusesTheConnection() {
     Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432,
         new PeerAnswer.Refused("Connection refused"))));
-    assertThat(plan.actions().get(0)).isInstanceOf(Action.Promote.class);
+    assertThat(promote(plan).proof()).contains("refuses connections");
   }
 
   @Test
   void promotesWhenTheDesiredStateNoLongerListsTheFormerPrimary() {
     Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Unlisted("10.0.0.99", 5432)));
-    assertThat(plan.actions().get(0)).isInstanceOfSatisfying(Action.Promote.class,
-        p -> assertThat(p.proof()).contains("no longer lists"));
+    assertThat(promote(plan).proof()).contains("no longer lists");
+  }
+
+  private static Action.Promote promote(Plan plan) {
+    return (Action.Promote) plan.actions().stream().filter(a -> a instanceof Action.Promote).findFirst().orElseThrow();
+  }
+
+  @Test
+  void makesItsReplicasSlotsBeforePromotingSoAnEarlyFollowerFindsThem() {
+    Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432,
+        new PeerAnswer.Refused("Connection refused"))));
+    List<Class<?>> kinds = kinds(plan);
+    assertThat(plan.actions()).contains(new Action.CreateSlot("pgc_node1"), new Action.CreateSlot("pgc_node3"));
+    assertThat(kinds.lastIndexOf(Action.CreateSlot.class)).isLessThan(kinds.indexOf(Action.Promote.class));
   }
 
   @Test
   void neverPromotesWhileTheFormerPrimaryStillAcceptsWrites() {
     Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432,
         new PeerAnswer.Answered(SYSTEM, 1, false, Map.of()))));
-    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.actions()).doesNotHaveAnyElementsOfTypes(Action.Promote.class, Action.WriteFile.class,
+        Action.ReloadServer.class);
     assertThat(plan.refusals()).singleElement().satisfies(r -> {
       assertThat(r.reason()).isEqualTo(RefusalReason.PROMOTION_BLOCKED);
       assertThat(r.message()).contains("still accepts writes");
@@ -89,7 +101,7 @@ class RoleChangePlannerTest {
   void silenceIsNotProofSoThePromotionWaits() {
     Plan plan = planAsNewPrimary(replicaToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432,
         new PeerAnswer.Silent("connect timed out"))));
-    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.actions()).doesNotHaveAnyElementsOfTypes(Action.Promote.class, Action.WriteFile.class);
     assertThat(plan.refusals()).singleElement().satisfies(r -> assertThat(r.message()).contains("silence is not proof"));
   }
 
