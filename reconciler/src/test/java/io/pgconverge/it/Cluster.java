@@ -293,6 +293,11 @@ public final class Cluster implements AutoCloseable {
     return r;
   }
 
+  /** Starts {@code pgconverge args} for the node, inside its namespace, in the background. */
+  public BackgroundProcess startInNode(ClusterNode node, List<String> args) {
+    return BackgroundProcess.start(lab.command(node.index(), Cli.command(args)), Map.of());
+  }
+
   /** Starts {@code apply} for the node in the background (for a test that kills it). */
   public BackgroundProcess startApply(ClusterNode node) {
     return BackgroundProcess.start(
