@@ -109,65 +109,8 @@ public final class ScramSha256 {
     }
   }
 
-  /**
-   * PBKDF2-HMAC-SHA-256, first (and only needed) block: U1 = HMAC(P, S || 1), Ui chained.
-   *
-   * <p>The HMAC key (the password) is the same for every round, so the SHA-256 states after the
-   * key's inner and outer pad blocks are computed once and cloned: two compressions per round
-   * instead of the four that {@link Mac#doFinal} spends. The result is the same bytes; a cold JVM
-   * (C1 only, no SHA intrinsic) checks a role's password in half the time.
-   */
+  /** PBKDF2-HMAC-SHA-256, first (and only needed) block: U1 = HMAC(P, S || 1), Ui chained. */
   private static byte[] pbkdf2(byte[] password, byte[] salt, int iterations)
-      throws GeneralSecurityException {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    byte[] key = password.length > BLOCK ? sha.digest(password) : password;
-    byte[] ipad = new byte[BLOCK];
-    byte[] opad = new byte[BLOCK];
-    for (int i = 0; i < BLOCK; i++) {
-      byte k = i < key.length ? key[i] : 0;
-      ipad[i] = (byte) (k ^ 0x36);
-      opad[i] = (byte) (k ^ 0x5c);
-    }
-    MessageDigest inner = MessageDigest.getInstance("SHA-256");
-    inner.update(ipad);
-    MessageDigest outer = MessageDigest.getInstance("SHA-256");
-    outer.update(opad);
-    MessageDigest in;
-    MessageDigest out;
-    try {
-      in = (MessageDigest) inner.clone();
-      out = (MessageDigest) outer.clone();
-    } catch (CloneNotSupportedException e) {
-      return pbkdf2WithMac(password, salt, iterations);
-    }
-    in.update(salt);
-    in.update(new byte[] {0, 0, 0, 1});
-    out.update(in.digest());
-    byte[] u = out.digest();
-    byte[] result = u.clone();
-    byte[] h = new byte[32];
-    try {
-      for (int i = 1; i < iterations; i++) {
-        in = (MessageDigest) inner.clone();
-        in.update(u);
-        in.digest(h, 0, 32);
-        out = (MessageDigest) outer.clone();
-        out.update(h);
-        out.digest(u, 0, 32);
-        for (int j = 0; j < result.length; j++) {
-          result[j] ^= u[j];
-        }
-      }
-    } catch (CloneNotSupportedException e) {
-      return pbkdf2WithMac(password, salt, iterations);
-    }
-    return result;
-  }
-
-  private static final int BLOCK = 64;
-
-  /** The same with {@link Mac}, for a provider whose SHA-256 cannot be cloned. */
-  private static byte[] pbkdf2WithMac(byte[] password, byte[] salt, int iterations)
       throws GeneralSecurityException {
     Mac mac = Mac.getInstance("HmacSHA256");
     // SecretKeySpec rejects an empty key; HMAC zero-pads keys to the block size, so a single
