@@ -38,6 +38,7 @@ class DebPackageIT {
   private static final Path PUSHED = ETC.resolve("desired-state.yaml");
   private static final Path PUSHED_PASSWORD = ETC.resolve("replicator.password");
   private static final Path DEFAULTS = Path.of("/etc/default/pgconverge");
+  static final Path CDS = Path.of("/var/cache/pgconverge/pgconverge.jsa");
   private static final String PG_BIN = "/usr/lib/postgresql/15/bin";
   private static final Path EXAMPLES = Path.of("/usr/share/doc/pgconverge/examples");
 
@@ -110,6 +111,9 @@ class DebPackageIT {
 
     assertThat(Host.run("pgconverge", "--version").ok().output()).contains("pgconverge " + jarVersion);
     assertThat(mode("/usr/bin/pgconverge")).isEqualTo("755 root root");
+    assertThat(mode(CDS.toString())).as("the class-data archive the postinst made").isEqualTo("644 root root");
+    assertThat(Host.run("runuser", "-u", "postgres", "--", "pgconverge", "--version").ok().output())
+        .as("the postgres user starts with the archive").contains("pgconverge " + jarVersion);
     if (!etcExisted) {
       assertThat(mode(ETC.toString())).isEqualTo("750 root postgres");
     }
@@ -257,6 +261,7 @@ class DebPackageIT {
       assertThat(p).as("left behind by the purge").doesNotExist();
     }
     assertThat(DEFAULTS).doesNotExist();
+    assertThat(CDS.getParent()).as("the class-data archive's directory").doesNotExist();
     assertThat(Path.of("/etc/systemd/system/multi-user.target.wants/pgconverge.service"))
         .doesNotExist();
     assertThat(Path.of("/etc/systemd/system/pgconverge.service")).as("mask").doesNotExist();

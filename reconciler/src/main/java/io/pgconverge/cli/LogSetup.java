@@ -3,10 +3,13 @@ package io.pgconverge.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.ContextAwareBase;
 import java.time.Instant;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
@@ -18,8 +21,17 @@ import org.slf4j.LoggerFactory;
 public final class LogSetup {
   private LogSetup() {}
 
+  /** Set while {@link #configure} is about to set logging up, so logback's own search is skipped. */
+  private static volatile boolean configuring;
+
   public static void configure(String format) {
-    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    configuring = true;
+    LoggerContext ctx;
+    try {
+      ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    } finally {
+      configuring = false;
+    }
     if (System.getProperty("logback.configurationFile") != null) {
       return;
     }
@@ -40,6 +52,24 @@ public final class LogSetup {
     root.setLevel(Level.INFO);
     root.addAppender(app);
     ctx.getLogger("org.quartz").setLevel(Level.WARN);
+  }
+
+  /**
+   * Logback's first configurator (found through {@code META-INF/services}): when logback starts
+   * because {@link #configure} asked for it, which resets the context and sets it up in code right
+   * after, logback's own search (serialized model, logback-test.xml, logback.xml, then its basic
+   * console configuration, with the pattern parser and time-zone rules they load) is skipped; it
+   * costs a one-shot run tens of milliseconds. Otherwise (a logback.configurationFile, logging
+   * before {@link #configure}, tests) logback configures itself as before.
+   */
+  @ConfiguratorRank(ConfiguratorRank.CUSTOM_TOP_PRIORITY)
+  public static final class SkipDefaults extends ContextAwareBase implements Configurator {
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+      return configuring && System.getProperty("logback.configurationFile") == null
+          ? ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY
+          : ExecutionStatus.INVOKE_NEXT_IF_ANY;
+    }
   }
 
   static final class TextLayout extends LayoutBase<ILoggingEvent> {

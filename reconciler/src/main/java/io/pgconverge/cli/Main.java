@@ -43,7 +43,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
-    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.Status.class, Demo.class, Main.DaemonCommand.class},
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.Status.class, Demo.class, Main.DaemonCommand.class, Main.CdsTrain.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
@@ -273,6 +273,15 @@ public final class Main {
         out.print(UnifiedDiff.of(w.path().toString(), before, w.content()));
       }
       out.flush();
+    }
+  }
+
+  @Command(name = "cds-train", hidden = true,
+      description = "Run the start-up paths once, touching no server, for a class-data archive (-XX:ArchiveClassesAtExit).")
+  static final class CdsTrain implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return CdsTraining.run();
     }
   }
 

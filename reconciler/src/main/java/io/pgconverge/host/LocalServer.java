@@ -32,6 +32,21 @@ public record LocalServer(Path socketDirectory, int port, String user) {
     props.setProperty("socketTimeout", "60");
     props.setProperty("ApplicationName", "pgconverge");
     props.setProperty("assumeMinServerVersion", "13");
-    return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres", props);
+    return open("jdbc:postgresql://localhost:" + port + "/postgres", props);
+  }
+
+  private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
+
+  /**
+   * Opens a connection with pgjdbc's driver itself, not through {@link DriverManager}, whose first
+   * use scans every jar for {@code java.sql.Driver} services and loads them (start-up time of every
+   * one-shot run). Throws like {@link DriverManager#getConnection} when the driver declines the URL.
+   */
+  public static Connection open(String url, Properties props) throws SQLException {
+    Connection c = DRIVER.connect(url, props);
+    if (c == null) {
+      throw new SQLException("No suitable driver found for " + url, "08001");
+    }
+    return c;
   }
 }

@@ -5,7 +5,6 @@ import io.pgconverge.desired.SslSpec;
 import io.pgconverge.pg.HotStandby;
 import java.net.ConnectException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -43,7 +42,7 @@ public final class PeerProbe {
       p.setProperty("sslmode", "disable");
     }
     String h = host.contains(":") ? "[" + host + "]" : host;
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + h + ":" + port + "/postgres", p);
+    try (Connection c = io.pgconverge.host.LocalServer.open("jdbc:postgresql://" + h + ":" + port + "/postgres", p);
         Statement st = c.createStatement()) {
       String systemId;
       int timeline;

@@ -19,6 +19,25 @@ class PasswordsTest {
     assertThat(ScramSha256.verifier("secret", salt, 4096)).isEqualTo(REAL_SCRAM);
   }
 
+  /** The cloned-pad PBKDF2 gives the JDK's PBKDF2WithHmacSHA256 bytes, short and long (> 64 bytes) passwords alike. */
+  @Test
+  void saltedPasswordIsTheJdksPbkdf2ForAnyPasswordLength() throws Exception {
+    byte[] salt = Base64.getDecoder().decode("oS0Hgu3QFNKjEOBuw4h5VQ==");
+    javax.crypto.SecretKeyFactory f = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+    for (int len : new int[] {1, 6, 31, 63, 64, 65, 100, 200}) {
+      String pw = "pw-é".repeat(len).substring(0, len);
+      byte[] salted = f.generateSecret(new javax.crypto.spec.PBEKeySpec(pw.toCharArray(), salt, 17, 256)).getEncoded();
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(salted, "HmacSHA256"));
+      byte[] clientKey = mac.doFinal("Client Key".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] storedKey = java.security.MessageDigest.getInstance("SHA-256").digest(clientKey);
+      byte[] serverKey = mac.doFinal("Server Key".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Base64.Encoder b64 = Base64.getEncoder();
+      assertThat(ScramSha256.verifier(pw, salt, 17)).as("length %d", len)
+          .isEqualTo("SCRAM-SHA-256$17:" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey) + ":" + b64.encodeToString(serverKey));
+    }
+  }
+
   @Test
   void matchesTheServersScramVerifierOnlyWithTheRightPassword() {
     assertThat(ScramSha256.matches("secret", REAL_SCRAM)).isTrue();
