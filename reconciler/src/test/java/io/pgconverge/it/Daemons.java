@@ -25,6 +25,12 @@ final class Daemons {
 
   private final Cluster cluster;
   private final List<Run> runs = new ArrayList<>();
+  private final java.util.concurrent.ExecutorService pool =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "daemon-apply");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** One apply: which node, which round, its result. */
   record Run(ClusterNode node, int round, ProcessResult result) {
@@ -38,12 +44,19 @@ final class Daemons {
     this.cluster = cluster;
   }
 
-  /** Runs one apply on each of {@code order}, in that order; fails on an abnormal exit. */
+  /**
+   * Runs one apply on each of {@code order} at the same time (the daemons run side by side),
+   * recorded in that order; fails on an abnormal exit.
+   */
   List<Run> round(List<ClusterNode> order) {
     int round = runs.isEmpty() ? 1 : runs.get(runs.size() - 1).round() + 1;
-    List<Run> done = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<ProcessResult>> started = new ArrayList<>();
     for (ClusterNode n : order) {
-      done.add(applyOnce(n, round));
+      started.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> cluster.apply(n), pool));
+    }
+    List<Run> done = new ArrayList<>();
+    for (int i = 0; i < order.size(); i++) {
+      done.add(record(order.get(i), round, started.get(i).join()));
     }
     return done;
   }
@@ -55,7 +68,10 @@ final class Daemons {
   }
 
   private Run applyOnce(ClusterNode node, int round) {
-    ProcessResult r = cluster.apply(node);
+    return record(node, round, cluster.apply(node));
+  }
+
+  private Run record(ClusterNode node, int round, ProcessResult r) {
     Run run = new Run(node, round, r);
     runs.add(run);
     System.out.println(run.summary());

@@ -43,7 +43,9 @@ class SwitchoverIT {
     Assumptions.assumeTrue(cluster.lab().isolated(), "needs network namespaces: "
         + cluster.lab().fallbackReason().orElse(""));
     daemons = new Daemons(cluster);
-    daemons.untilStable(cluster.nodes());
+    for (ClusterNode n : cluster.nodes()) {
+      daemons.applyOnce(n);
+    }
     cluster.awaitAllStreaming();
     cluster.psql(cluster.primary(), "create table " + TABLE + " (n bigint primary key)");
   }
