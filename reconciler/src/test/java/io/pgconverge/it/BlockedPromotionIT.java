@@ -55,7 +55,7 @@ class BlockedPromotionIT {
       }
       assertThat(twoWritable).as("polls (of %d) in which two nodes answered pg_is_in_recovery() = f", polls)
           .isEmpty();
-      assertThat(daemons.said(node2, "promoted:")).as(daemons.transcript()).isFalse();
+      assertThat(daemons.said(node2, "-> promoted")).as(daemons.transcript()).isFalse();
       assertThat(cluster.psql(node1, Cluster.streamingReplicasSql()))
           .as("node1 (the old file says primary) still streams to both").isEqualTo("node2,node3");
     }

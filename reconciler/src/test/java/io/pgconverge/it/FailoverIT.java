@@ -69,7 +69,7 @@ class FailoverIT {
           .containsIgnoringCase("silence is not proof");
       RoleChecks.assertInRecovery(cluster, node2);
     }
-    assertThat(daemons.said(node2, "promoted:")).as(daemons.transcript()).isFalse();
+    assertThat(daemons.said(node2, "-> promoted")).as(daemons.transcript()).isFalse();
   }
 
   @Test
@@ -90,7 +90,7 @@ class FailoverIT {
 
     daemons.untilStable(List.of(node2, node3));
 
-    assertThat(daemons.said(node2, "promoted")).as(daemons.transcript()).isTrue();
+    assertThat(daemons.said(node2, "-> promoted")).as(daemons.transcript()).isTrue();
     assertThat(daemons.said(node2, "no longer lists")).as("the reason to promote is named\n"
         + daemons.transcript()).isTrue();
     RoleChecks.assertTakesWrites(cluster, node2, TABLE, 1001);

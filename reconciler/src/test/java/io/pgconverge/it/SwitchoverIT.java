@@ -174,7 +174,7 @@ class SwitchoverIT {
         .as("%s's reconciler said it stepped down\n%s", from.name(), daemons.transcript()).isTrue();
     assertThat(daemons.said(from, "no rewind required|was discarded"))
         .as("%s's reconciler reported its rejoin (rewind)\n%s", from.name(), daemons.transcript()).isTrue();
-    assertThat(daemons.said(to, "promoted"))
+    assertThat(daemons.said(to, "-> promoted"))
         .as("%s's reconciler promoted it\n%s", to.name(), daemons.transcript()).isTrue();
 
     assertThat(cluster.await(to, "select coalesce(string_agg(slot_name || ':' || active, ',' order by slot_name), '')"
