@@ -171,6 +171,14 @@ class RejoinIT {
     RoleChecks.rowsEverywhereAfterReplay(cluster, TABLE, 9002);
     assertThat(cluster.psql(node1, "select count(*) from " + TABLE + " where n between 7001 and 7010"))
         .as("the rows node1 took alone are not in the fresh copy").isEqualTo("0");
+
+    Daemons.Run movedRun = daemons.runs().stream()
+        .filter(r -> r.node() == node1 && r.result().output().contains("pgconverge-old-"))
+        .findFirst().orElseThrow();
+    assertThat(movedRun.result().output())
+        .as("the run that moved PGDATA aside takes the fresh base backup in the same run, leaving no"
+            + " run-to-run window without PGDATA\n" + movedRun.result().describe())
+        .contains("pg_basebackup from " + node2.name());
     broken = null;
   }
 
