@@ -19,7 +19,11 @@ import org.junit.jupiter.api.Timeout;
  * Failover on three hosts (network namespaces): the primary's host dies (its server killed with
  * {@code pg_ctl -m immediate}, its link cut on the bridge). A file that still lists it but makes
  * node2 primary does not promote node2 (the dead host is silent, and silence is not proof); the
- * file without it does: node2 is promoted and node3 follows it without a new copy.
+ * file without it does: node2 is promoted and node3 follows it without a new copy. Then the dead
+ * host comes back soon, with writes it took alone, while node2's first checkpoint after the
+ * promotion is still running (the primary was busy before it died): it must still be rewound onto
+ * node2's new timeline. (pg_rewind before PostgreSQL 16 reads the source's timeline from its
+ * control file, which a just-promoted server updates only when that checkpoint completes.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -39,6 +43,14 @@ class FailoverIT {
         + cluster.lab().fallbackReason().orElse(""));
     daemons = new Daemons(cluster);
     convergeWithRows(cluster, daemons);
+    // a busy primary: thousands of pages the replicas replay and keep dirty (no checkpoint
+    // follows before node1 dies), so node2's first checkpoint after its promotion takes minutes
+    cluster.psql(cluster.primary(), "create table bulk (id int, pad text);"
+        + " insert into bulk select g, repeat('x', 400) from generate_series(1, 80000) g");
+    for (ClusterNode r : cluster.replicas()) {
+      assertThat(cluster.await(r, "select count(*) from bulk", "80000", Cluster.STREAMING_TIMEOUT))
+          .isEqualTo("80000");
+    }
     node3DataInode = Files.getAttribute(cluster.node(3).data(), "unix:ino");
   }
 
@@ -116,6 +128,13 @@ class FailoverIT {
             Cluster.STREAMING_TIMEOUT))
         .as("the new primary keeps an active slot for node3 and none for the unlisted node1")
         .isEqualTo("pgc_node3:true");
+  }
+
+  @Test
+  @Order(3)
+  void deadHostBackSoonAfterTheFailoverIsRewoundOntoTheNewTimeline() {
+    Assumptions.assumeFalse(cluster.node(1).isListed(), "the failover (test 2) did not run");
+    RejoinIT.comeBackWithLoneWritesAndRejoin(cluster, daemons);
   }
 
   /** Converges node1 primary, node2 and node3 replicas; table t with rows 1..100 everywhere. */

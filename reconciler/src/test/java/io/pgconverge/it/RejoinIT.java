@@ -75,16 +75,30 @@ class RejoinIT {
   @Test
   @Order(1)
   void deadHostBackWithLoneWritesIsRewoundAndStreamsFromTheNewPrimary() {
+    broken = "the first rejoin failed";
+    comeBackWithLoneWritesAndRejoin(cluster, daemons);
+    broken = null;
+  }
+
+  /**
+   * node1 (dead: server stopped, link cut, not listed; node2 the primary, node3 its replica) is
+   * started by hand while still cut off and takes rows 5001..5010 alone, node2 takes 6001..6010;
+   * then its link comes back and every host gets the file listing node1 as a replica. Checks that
+   * node1 stepped down, was rewound (the discarded WAL reported), streams from node2 and lost its
+   * lone rows.
+   */
+  static void comeBackWithLoneWritesAndRejoin(Cluster cluster, Daemons daemons) {
     ClusterNode node1 = cluster.node(1);
     ClusterNode node2 = cluster.node(2);
     ClusterNode node3 = cluster.node(3);
-    broken = "the first rejoin failed";
-
     cluster.pgCtl(node1, "-w", "-t", "60", "-l", node1.dir().resolve("alone.log").toString(), "start")
         .assertExit(0);
     assertThat(cluster.psql(node1, "select pg_is_in_recovery()")).as("node1 is back as a primary").isEqualTo("f");
     cluster.psql(node1, "insert into " + TABLE + " select generate_series(5001, 5010)");
     cluster.psql(node2, "insert into " + TABLE + " select generate_series(6001, 6010)");
+    System.out.println("node2's last checkpoint is on timeline "
+        + cluster.psql(node2, "select timeline_id from pg_control_checkpoint()") + "; its WAL on timeline "
+        + cluster.psql(node2, "select ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"));
 
     cluster.restoreLink(node1);
     node1.listed(true);
@@ -99,17 +113,16 @@ class RejoinIT {
         .anyMatch(l -> l.matches(".*histories diverged at [0-9A-F]+/[0-9A-F]+ on timeline 1;"
             + " local WAL from [0-9A-F]+/[0-9A-F]+ to [0-9A-F]+/[0-9A-F]+ on timeline 1 was discarded.*"));
 
+    assertThat(cluster.psql(node1, "select count(*) from " + TABLE + " where n between 5001 and 5010"))
+        .as("the rows node1 took alone are gone").isEqualTo("0");
     RoleChecks.assertInRecovery(cluster, node1);
     RoleChecks.assertAllStreamFrom(cluster, node2);
     assertThat(cluster.psql(node2, Cluster.streamingReplicasSql())).isEqualTo("node1,node3");
     RoleChecks.rowsEverywhereAfterReplay(cluster, TABLE, 9001);
-    assertThat(cluster.psql(node1, "select count(*) from " + TABLE + " where n between 5001 and 5010"))
-        .as("the rows node1 took alone are gone").isEqualTo("0");
     assertThat(cluster.psql(node1, "select count(*) from " + TABLE + " where n between 6001 and 6010"))
         .as("node2's rows are on node1").isEqualTo("10");
     assertThat(RoleChecks.pgcSlots(cluster, node1))
         .as("node1, a replica now, dropped the slots it kept as primary").isEmpty();
-    broken = null;
   }
 
   @Test
