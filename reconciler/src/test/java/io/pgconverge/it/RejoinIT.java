@@ -109,7 +109,13 @@ class RejoinIT {
     assertThat(daemons.said(node1, "stepping down|step down")).as(daemons.transcript()).isTrue();
     List<String> discarded = daemons.linesOf(node1).stream().filter(l -> l.contains("was discarded")).toList();
     System.out.println("node1's rewind report: " + discarded);
-    assertThat(discarded).as("node1's apply reports the WAL its rewind threw away\n" + daemons.transcript())
+    String node1Now = "node1 now: rows it took alone still there: "
+        + cluster.tryPsql(node1, "select count(*) from " + TABLE + " where n between 5001 and 5010").output().trim()
+        + "; in recovery: " + cluster.tryPsql(node1, "select pg_is_in_recovery()").output().trim()
+        + "; wal receiver: " + cluster.tryPsql(node1, "select status from pg_stat_wal_receiver").output().trim();
+    System.out.println(node1Now);
+    assertThat(discarded).as("node1's apply reports the WAL its rewind threw away\n" + node1Now + "\n"
+            + daemons.transcript())
         .anyMatch(l -> l.matches(".*histories diverged at [0-9A-F]+/[0-9A-F]+ on timeline 1;"
             + " local WAL from [0-9A-F]+/[0-9A-F]+ to [0-9A-F]+/[0-9A-F]+ on timeline 1 was discarded.*"));
 
