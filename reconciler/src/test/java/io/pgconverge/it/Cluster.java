@@ -56,6 +56,7 @@ public final class Cluster implements AutoCloseable {
   private final List<String> hba = new ArrayList<>();
   private final Set<String> secrets = new LinkedHashSet<>();
   private boolean slots = true;
+  private String reclone;
   private TestCertificates certificates;
 
   private Cluster(NetnsLab lab, Path root, int outsiders) {
@@ -154,12 +155,15 @@ public final class Cluster implements AutoCloseable {
     return nodes.get(i - 1);
   }
 
+  /** The node the desired state makes primary (node1 unless a test changed the roles). */
   public ClusterNode primary() {
-    return nodes.get(0);
+    return nodes.stream().filter(n -> n.isListed() && n.isPrimary()).findFirst().orElse(nodes.get(0));
   }
 
+  /** The listed nodes the desired state makes replicas, in node order. */
   public List<ClusterNode> replicas() {
-    return nodes.subList(1, nodes.size());
+    ClusterNode primary = primary();
+    return nodes.stream().filter(n -> n.isListed() && n != primary).collect(Collectors.toList());
   }
 
   /** The lab host number of outsider {@code j} (1-based): a host that is not a peer. */
@@ -215,9 +219,26 @@ public final class Cluster implements AutoCloseable {
     PostgresUser.chown(file);
   }
 
+  /**
+   * {@code policy.reclone} ({@code never} or {@code move-aside}; null leaves it out, the
+   * default); call {@link #writeDesired()} after a change.
+   */
+  public Cluster reclone(String policy) {
+    this.reclone = policy;
+    return this;
+  }
+
   /** Writes every node's desired-state file. */
   public void writeDesired() {
-    for (ClusterNode n : nodes) {
+    writeDesired(nodes.toArray(ClusterNode[]::new));
+  }
+
+  /**
+   * Writes the desired-state file of {@code only} these nodes (config management pushing the
+   * current desired state to some hosts; the others keep the file they had).
+   */
+  public void writeDesired(ClusterNode... only) {
+    for (ClusterNode n : only) {
       try {
         Files.writeString(n.desiredStateFile(), renderDesired(n), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(
@@ -237,6 +258,9 @@ public final class Cluster implements AutoCloseable {
     y.append("self: ").append(self.name()).append('\n');
     y.append("peers:\n");
     for (ClusterNode n : nodes) {
+      if (!n.isListed()) {
+        continue;
+      }
       y.append("  - {name: ").append(n.name())
           .append(", host: ").append(DesiredStateFile.quote(n.address()))
           .append(", port: ").append(n.port())
@@ -262,7 +286,8 @@ public final class Cluster implements AutoCloseable {
     y.append("replication: {user: replicator, password_file: ")
         .append(DesiredStateFile.quote(passwordFile()))
         .append(", slots: ").append(slots).append("}\n");
-    y.append("policy: {restart: never}\n");
+    y.append("policy: {restart: never")
+        .append(reclone == null ? "" : ", reclone: " + reclone).append("}\n");
     return y.toString();
   }
 
@@ -439,6 +464,31 @@ public final class Cluster implements AutoCloseable {
   public void restartServer(ClusterNode node) {
     pgCtl(node, "-m", "fast", "-w", "-t", "60",
         "-l", node.dir().resolve("manual-restart.log").toString(), "restart").assertExit(0);
+  }
+
+  /**
+   * Cuts the node's network link ({@code ip link set v<i> down} on the bridge side, in the
+   * bridge's namespace): packets to and from its address vanish, as when its host dies.
+   */
+  public void cutLink(ClusterNode node) {
+    bridgeLink(node, "down");
+  }
+
+  /** Undoes {@link #cutLink(ClusterNode)}. */
+  public void restoreLink(ClusterNode node) {
+    bridgeLink(node, "up");
+  }
+
+  private void bridgeLink(ClusterNode node, String state) {
+    if (!lab.isolated()) {
+      throw new IllegalStateException("no links to cut in loopback mode");
+    }
+    String bridge = lab.namespaces().get(0);
+    if (!bridge.endsWith("-br")) {
+      throw new IllegalStateException("the lab's first namespace is not its bridge: " + bridge);
+    }
+    Processes.run(List.of("ip", "-n", bridge, "link", "set", "v" + node.index(), state),
+        Duration.ofSeconds(20)).assertExit(0);
   }
 
   // ---------------------------------------------------------------- cleaning up

@@ -15,7 +15,8 @@ import java.util.Optional;
 public final class ClusterNode {
   private final int index;
   private final String name;
-  private final boolean primary;
+  private boolean primary;
+  private boolean listed = true;
   private final Path dir;
   private final int port;
   private final String address;
@@ -52,6 +53,30 @@ public final class ClusterNode {
 
   public String role() {
     return primary ? "primary" : "replica";
+  }
+
+  /**
+   * Sets this node's role in the desired state (a switchover swaps two of them); call {@link
+   * Cluster#writeDesired()} (or {@link Cluster#writeDesired(ClusterNode...)} to push to some hosts
+   * only) afterwards.
+   */
+  public ClusterNode role(boolean primary) {
+    this.primary = primary;
+    return this;
+  }
+
+  /** False when the desired state leaves this node out of {@code peers} (a failed-over host). */
+  public boolean isListed() {
+    return listed;
+  }
+
+  /**
+   * Lists this node in {@code peers} or leaves it out (the operator's word that it is gone); call
+   * {@link Cluster#writeDesired(ClusterNode...)} afterwards for the hosts that get the file.
+   */
+  public ClusterNode listed(boolean listed) {
+    this.listed = listed;
+    return this;
   }
 
   public Path dir() {

@@ -1,0 +1,114 @@
+package io.pgconverge.it;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A poller that, every ~100 ms, asks every node {@code select pg_is_in_recovery()} over its Unix
+ * socket (the nodes at the same time, one thread each) and records every moment when two or more
+ * answered {@code f}: two servers accepting writes. {@link #close()} stops it.
+ */
+final class WritableWatch implements AutoCloseable {
+  private final Cluster cluster;
+  private final List<ClusterNode> nodes;
+  private final ExecutorService pool;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicInteger polls = new AtomicInteger();
+  private final List<String> twoWritable = new CopyOnWriteArrayList<>();
+  private final Map<String, Integer> writableCount = new LinkedHashMap<>();
+  private final Thread thread;
+
+  private WritableWatch(Cluster cluster) {
+    this.cluster = cluster;
+    this.nodes = cluster.nodes();
+    this.pool = Executors.newFixedThreadPool(nodes.size(), r -> {
+      Thread t = new Thread(r, "writable-watch");
+      t.setDaemon(true);
+      return t;
+    });
+    this.thread = new Thread(this::loop, "writable-watch");
+    thread.setDaemon(true);
+  }
+
+  static WritableWatch start(Cluster cluster) {
+    WritableWatch w = new WritableWatch(cluster);
+    w.thread.start();
+    return w;
+  }
+
+  private void loop() {
+    while (running.get()) {
+      Instant at = Instant.now();
+      List<Future<String>> answers = new ArrayList<>();
+      for (ClusterNode n : nodes) {
+        answers.add(pool.submit(() -> {
+          ProcessResult r = cluster.tryPsql(n, "select pg_is_in_recovery()");
+          return r.exitCode() == 0 ? r.stdout().trim() : "down";
+        }));
+      }
+      List<String> writable = new ArrayList<>();
+      StringBuilder seen = new StringBuilder();
+      for (int i = 0; i < nodes.size(); i++) {
+        String a;
+        try {
+          a = answers.get(i).get();
+        } catch (Exception e) {
+          a = "?";
+        }
+        seen.append(nodes.get(i).name()).append('=').append(a).append(' ');
+        if (a.equals("f")) {
+          writable.add(nodes.get(i).name());
+        }
+      }
+      polls.incrementAndGet();
+      synchronized (writableCount) {
+        writableCount.merge(String.join("+", writable), 1, Integer::sum);
+      }
+      if (writable.size() > 1) {
+        twoWritable.add(at + ": " + seen.toString().trim());
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Every poll that saw two or more nodes answer {@code pg_is_in_recovery() = f}. */
+  List<String> twoWritable() {
+    return List.copyOf(twoWritable);
+  }
+
+  int polls() {
+    return polls.get();
+  }
+
+  /** How many polls saw which nodes writable ("" = none), for the log. */
+  String histogram() {
+    synchronized (writableCount) {
+      return writableCount.toString();
+    }
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    thread.interrupt();
+    try {
+      thread.join(40_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pool.shutdownNow();
+  }
+}
