@@ -131,7 +131,11 @@ public final class Applier {
           throw new IOException("pg_promote did not finish within 60 s");
         }
       }
-      return "promoted: the server accepts writes";
+      try (Connection c = server.connect(); Statement st = c.createStatement()) {
+        // pg_rewind (before 16) reads the new timeline from the control file: write it now
+        st.execute("CHECKPOINT");
+      }
+      return "promoted: the server accepts writes (and checkpointed, so former primaries can rewind from it)";
     } else if (action instanceof Action.StopServer a) {
       ServerControl.stop(a.bin(), a.configDir());
       return "server stopped cleanly";

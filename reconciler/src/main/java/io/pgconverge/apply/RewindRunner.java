@@ -27,6 +27,7 @@ final class RewindRunner {
   private RewindRunner() {}
 
   static RewindResult run(Action.Rewind a) throws IOException {
+    awaitSourceCheckpoint(a);
     Optional<ControlData> before = ControlDataProbe.read(a.bin(), a.data());
     String localEnd = before.map(c -> c.all().getOrDefault("Latest checkpoint location", "?")).orElse("?");
     int localTimeline = before.map(ControlData::timeline).orElse(0);
@@ -61,6 +62,35 @@ final class RewindRunner {
     return new RewindResult("pg_rewind from " + a.primary() + " failed (" + why + "); policy.reclone is move-aside: PGDATA ("
         + mb(size) + " MB, WAL up to " + localEnd + " on timeline " + localTimeline + ") moved to " + aside
         + ", never deleted; a fresh base backup follows", true);
+  }
+
+  /**
+   * Waits (at most 60 s) until the new primary's control file carries its current timeline, asking
+   * it as the rewind role with psql and the passfile; see {@link Rewind#SOURCE_CHECKPOINTED_SQL}.
+   */
+  static void awaitSourceCheckpoint(Action.Rewind a) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "";
+    while (true) {
+      CommandResult r = Commands.run(
+          List.of(a.bin().resolve("psql").toString(), "-X", "-A", "-t", "-w", "-d", a.sourceConninfo(), "-c",
+              Rewind.SOURCE_CHECKPOINTED_SQL),
+          Map.of("LC_ALL", "C"), Duration.ofSeconds(20));
+      if (r.ok() && r.stdout().strip().equals("t")) {
+        return;
+      }
+      last = r.ok() ? "its first checkpoint on the new timeline has not finished" : r.tail(2).replace('\n', ' ');
+      if (System.nanoTime() > deadline) {
+        throw new IOException("not rewound: " + a.primary() + " is not ready to be a rewind source within 60 s (" + last
+            + "); nothing was touched, the next run tries again");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + a.primary());
+      }
+    }
   }
 
   private static long sizeOf(Path dir) throws IOException {

@@ -177,7 +177,8 @@ public final class Main {
 
     @Override
     int runAsUser(DesiredState desired, Logger log) throws Exception {
-      HostStatus status = HostStatus.of(desired, HostProbe.observe(desired));
+      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
+      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
       com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
       com.fasterxml.jackson.databind.JsonNode lastRun = null;
       if (java.nio.file.Files.isReadable(statusFile)) {

@@ -89,7 +89,7 @@ public final class Reconciler {
       previousActions = described;
       List<Outcome> done = applier.apply(plan.actions());
       outcomes.addAll(done);
-      if (done.stream().anyMatch(o -> !(o instanceof Outcome.Applied))) {
+      if (done.stream().anyMatch(o -> o instanceof Outcome.Failed)) {
         break;
       }
     }

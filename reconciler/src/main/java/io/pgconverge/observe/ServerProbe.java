@@ -127,8 +127,7 @@ public final class ServerProbe {
     boolean rewindReady;
     try (ResultSet rs = st.executeQuery(
         "select coalesce(bool_and(has_function_privilege('" + REWIND_ROLE + "', f, 'EXECUTE')), false)"
-            + " from unnest(array['pg_catalog.pg_ls_dir(text, boolean, boolean)', 'pg_catalog.pg_stat_file(text, boolean)',"
-            + " 'pg_catalog.pg_read_binary_file(text)', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)']) f"
+            + " from unnest(array['" + String.join("', '", io.pgconverge.pg.Rewind.FUNCTIONS) + "']) f"
             + " where exists (select 1 from pg_roles where rolname = '" + REWIND_ROLE + "')")) {
       rewindReady = rs.next() && rs.getBoolean(1);
     }

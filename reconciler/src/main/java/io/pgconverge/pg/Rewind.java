@@ -19,7 +19,18 @@ public final class Rewind {
           "pg_catalog.pg_ls_dir(text, boolean, boolean)",
           "pg_catalog.pg_stat_file(text, boolean)",
           "pg_catalog.pg_read_binary_file(text)",
-          "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
+          "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",
+          "pg_catalog.pg_control_checkpoint()");
+
+  /**
+   * True on the source when its control file already carries its current timeline. Before
+   * PostgreSQL 16, pg_rewind takes the source's timeline from its control file, which a freshly
+   * promoted server updates only at its first checkpoint: rewinding before that goes wrong (a
+   * "no rewind required" that keeps diverged WAL, or a target that never starts).
+   */
+  public static final String SOURCE_CHECKPOINTED_SQL =
+      "select timeline_id = ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"
+          + " from pg_control_checkpoint()";
 
   private static final Pattern DIVERGED =
       Pattern.compile("servers diverged at WAL location ([0-9A-Fa-f]+/[0-9A-Fa-f]+) on timeline (\\d+)");

@@ -191,7 +191,7 @@ public final class Planner {
       Peer primary = desired.primary();
       if (facts.primary() instanceof PrimaryFact.Unreachable u) {
         refuse(RefusalReason.WAITING_FOR_PRIMARY, "rejoin as a replica of " + primary.name(),
-            "the new primary does not answer (" + u.reason() + "); the server stays stopped");
+            "the new primary cannot be asked (" + u.reason() + "); the server stays stopped");
         return result();
       }
       if (facts.primary() instanceof PrimaryFact.Reachable p && p.answer().inRecovery()) {

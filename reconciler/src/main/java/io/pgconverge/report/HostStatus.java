@@ -7,6 +7,8 @@ import io.pgconverge.observe.Facts;
 import io.pgconverge.observe.ReplicationRow;
 import io.pgconverge.observe.ServerFact;
 import io.pgconverge.observe.WalReceiverRow;
+import io.pgconverge.plan.Plan;
+import io.pgconverge.plan.Refusal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +27,20 @@ public record HostStatus(
     boolean inRecovery,
     int timeline,
     List<Replica> replication,
-    Optional<WalReceiverRow> walReceiver) {
+    Optional<WalReceiverRow> walReceiver,
+    List<String> waitingFor,
+    int drift,
+    List<String> pendingRestart) {
 
   /** One replica peer as the primary sees it; {@code state} is "not connected" when it has no walsender. */
   public record Replica(String peer, String applicationName, String clientAddr, String state, String replayLsn,
       long lagBytes, boolean streaming) {}
 
-  public static HostStatus of(DesiredState desired, Facts facts) {
+  /**
+   * @param plan what a run would do now: its refusals say what the host waits for (a former
+   *     primary to step down, the new primary to be promoted) or refuses, and why
+   */
+  public static HostStatus of(DesiredState desired, Facts facts, Plan plan) {
     ServerFact server = facts.server();
     String state = server instanceof ServerFact.Running ? "running"
         : server instanceof ServerFact.Unreachable u ? "unreachable: " + u.reason()
@@ -61,7 +70,9 @@ public record HostStatus(
         }
       }
     }
-    return new HostStatus(desired.self(), desired.selfPeer().role().yamlName(), state, recovery, timeline, replicas, receiver);
+    List<String> waiting = plan.refusals().stream().map(Refusal::message).toList();
+    return new HostStatus(desired.self(), desired.selfPeer().role().yamlName(), state, recovery, timeline, replicas, receiver,
+        waiting, plan.drifts().size(), plan.pendingRestarts());
   }
 
   /** A plain-text table for a terminal. */
@@ -72,6 +83,13 @@ public record HostStatus(
         server.equals("running") ? (inRecovery ? ", in recovery (replica)" : ", primary") + ", timeline " + timeline : ""));
     walReceiver.ifPresent(w -> sb.append(String.format("%-10s %s from %s:%d%s%n", "receiver", w.status(), w.senderHost(), w.senderPort(),
         w.slotName() == null ? "" : " (slot " + w.slotName() + ")")));
+    for (String w : waitingFor) {
+      sb.append(String.format("%-10s %s%n", "waiting", w));
+    }
+    sb.append(String.format("%-10s %s%n", "drift", drift == 0 ? "none" : drift + " item(s): pgconverge check lists them"));
+    if (!pendingRestart.isEmpty()) {
+      sb.append(String.format("%-10s %s%n", "pending", "restart for " + String.join(", ", pendingRestart)));
+    }
     if (!replication.isEmpty()) {
       sb.append(String.format("%-10s %-12s %-16s %-14s %-12s %s%n", "replicas", "peer", "address", "state", "replay_lsn", "lag_bytes"));
       for (Replica r : replication) {

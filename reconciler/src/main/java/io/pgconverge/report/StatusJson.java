@@ -37,6 +37,9 @@ public final class StatusJson {
       w2.put("slot_name", w.slotName());
       return (Object) w2;
     }).orElse(null));
+    m.put("waiting_for", s.waitingFor());
+    m.put("drift", s.drift());
+    m.put("pending_restart", s.pendingRestart());
     m.put("last_run", lastRun);
     return m;
   }
