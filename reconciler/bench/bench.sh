@@ -3,7 +3,9 @@
 #   reconciler/bench/bench.sh            # prints the figures and writes reconciler/bench/results.md
 # Environment: PGBIN (default /usr/lib/postgresql/15/bin), JAR (default reconciler/target/pgconverge-*.jar,
 # built with mvn if missing), RUNS (no-change runs in the warm daemon, default 200),
-# RSS_SECONDS (how long the daemon runs at every: 1s for the memory figure, default 60).
+# RSS_SECONDS (how long the daemon runs at every: 1s for the memory figure, default 60),
+# CLUSTER (default 1: also run cluster-bench.sh — three daemons in network namespaces: cold start and
+# switchover, issues 4 and 6 — and put its section into results.md; 0 skips it; ROUNDS and SWITCHES pass through).
 # Every server it starts lives in a throwaway directory under /tmp and is stopped and deleted at exit.
 set -euo pipefail
 
@@ -27,7 +29,9 @@ fi
 
 HOSTS=()
 DAEMON_PID=""
+CLUSTER_SECTION=""
 cleanup() {
+  if [ -n "$CLUSTER_SECTION" ]; then rm -f "$CLUSTER_SECTION"; fi
   if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
     kill -TERM "$DAEMON_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
@@ -191,6 +195,12 @@ for n in 10 100 1000; do
   rm -rf "$HE"
 done
 
+if [ "${CLUSTER:-1}" = 1 ]; then
+  echo "== (f) three daemons: cold start and switchover (cluster-bench.sh)"
+  CLUSTER_SECTION="$(mktemp)"
+  JAR="$JAR" PGBIN="$PGBIN" SECTION="$CLUSTER_SECTION" "$HERE/cluster-bench.sh" || echo "cluster-bench.sh failed" >&2
+fi
+
 field() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$2"; }
 cat > "$RESULTS" <<EOF
 # pgconverge benchmark results
@@ -210,7 +220,6 @@ JVM flags as in the launcher: \`${JVM_FLAGS[*]}\`; "small flags" add \`${SMALL_F
 $(printf '%s\n' "${D_ROWS[@]}")
 | 2000 no-change runs in one JVM (≈ 1 week at every: 5m), launcher flags | flat | $(sed 's/.*\(rss_kb=.*\)/\1/' <<<"$D_LONG"); median $(field median_ms "$D_LONG") ms |
 | the same with the small flags | flat | $(sed 's/.*\(rss_kb=.*\)/\1/' <<<"$D_LONG_SMALL"); median $(field median_ms "$D_LONG_SMALL") ms |
-| three daemons on three empty hosts → both replicas streaming | ≤ 2 s | not measured yet: needs replicas (issue 3) |
 
 No-change run vs desired-state size (n settings — custom \`pgconverge_bench.sN\` plus two real ones —,
 n hba lines and n roles at once, on a throwaway host deleted afterwards; 100 runs each):
@@ -218,6 +227,11 @@ n hba lines and n roles at once, on a throwaway host deleted afterwards; 100 run
 | n | median ms | p95 ms | result |
 |---|---|---|---|
 $(printf '%s\n' "${E_ROWS[@]}")
+
+## Three daemons: cold start and switchover
+
+$( [ -s "$CLUSTER_SECTION" ] && cat "$CLUSTER_SECTION" || echo "Not measured in this run (CLUSTER=0, or cluster-bench.sh failed)." )
 EOF
+if [ -n "$CLUSTER_SECTION" ]; then rm -f "$CLUSTER_SECTION"; fi
 echo "== written $RESULTS"
 cat "$RESULTS"
