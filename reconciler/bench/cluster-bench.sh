@@ -44,13 +44,27 @@ SECTION="${SECTION:-}"
 EXTRA_SETTINGS="${EXTRA_SETTINGS:-}"
 LOGS_DIR="${LOGS_DIR:-}"
 JAVA="${JAVA:-$(command -v java)}"
-JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1 -Xshare:auto)   # the launcher's (resources/pgconverge)
+# the launcher's flags (resources/pgconverge)
+JVM_FLAGS=(-XX:+UseSerialGC -Xms8m -Xmx48m -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m
+  -XX:CICompilerCount=1 -XX:-UsePerfData -Xss512k -XX:TieredStopAtLevel=1 -Xshare:auto)
+# AS_USER=postgres (default): the daemons start as postgres, as the systemd unit starts them (one JVM);
+# AS_USER=root: they start as root and re-exec themselves as postgres (two JVM starts each).
+AS_USER="${AS_USER:-postgres}"
+# CDS=1 (default): a class-data archive made once with `pgconverge cds-train`, as the packages make
+# /var/cache/pgconverge/pgconverge.jsa at install; CDS=0: none.
+CDS="${CDS:-1}"
 
 if [ "$(id -u)" != 0 ]; then echo "cluster-bench.sh: run as root (network namespaces; servers run as postgres)" >&2; exit 1; fi
 command -v ip >/dev/null || { echo "cluster-bench.sh: needs iproute2 (ip)" >&2; exit 1; }
 if [ -z "${JAR:-}" ]; then
   JAR="$(ls "$REPO"/reconciler/target/pgconverge-*.jar 2>/dev/null | head -1 || true)"
   if [ -z "$JAR" ]; then (cd "$REPO" && mvn -q -B -DskipTests package -pl reconciler); JAR="$(ls "$REPO"/reconciler/target/pgconverge-*.jar | head -1)"; fi
+fi
+
+if [ "$CDS" = 1 ]; then
+  CDS_FILE="$(mktemp /tmp/pgcb-cds-XXXXXX.jsa)"; rm -f "$CDS_FILE"
+  "$JAVA" "${JVM_FLAGS[@]}" -XX:ArchiveClassesAtExit="$CDS_FILE" -jar "$JAR" cds-train >/dev/null 2>&1 || true
+  if [ -s "$CDS_FILE" ]; then chmod 644 "$CDS_FILE"; JVM_FLAGS+=(-XX:SharedArchiveFile="$CDS_FILE"); else CDS=0; fi
 fi
 
 RUN_ID="$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
@@ -113,7 +127,7 @@ round_down() {
     ROOT=""
   fi
 }
-trap 'round_down' EXIT
+trap 'round_down; [ -n "${CDS_FILE:-}" ] && rm -f "$CDS_FILE"' EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ hosts
@@ -190,7 +204,9 @@ write_desired() {
 
 start_daemon() {
   local i=$1 d="$ROOT/node$1"
-  setsid ip netns exec "$(ns_of "$i")" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" daemon --config "$d/desired-state.yaml" \
+  local as=()
+  if [ "$AS_USER" = postgres ]; then as=(runuser -u postgres --); fi
+  setsid ip netns exec "$(ns_of "$i")" "${as[@]}" "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" daemon --config "$d/desired-state.yaml" \
     --status-file "$d/run/status.json" --metrics-file "$d/run/metrics.prom" >> "$d/daemon.log" 2>&1 < /dev/null &
   DAEMON_PIDS+=("$!")
 }
@@ -307,7 +323,7 @@ logsize() { stat -c %s "$ROOT/node$1/daemon.log" 2>/dev/null || echo 0; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 # ------------------------------------------------------------------ the rounds
-MACHINE="nproc $(nproc), $(free -m | awk '/Mem:/ {print $2}') MiB RAM, $(uname -sr), $("$JAVA" -version 2>&1 | head -2 | tail -1), PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')"
+MACHINE="daemons started as $AS_USER, class-data archive: $([ "$CDS" = 1 ] && echo yes || echo no); nproc $(nproc), $(free -m | awk '/Mem:/ {print $2}') MiB RAM, $(uname -sr), $("$JAVA" -version 2>&1 | head -2 | tail -1), PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')"
 LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "== machine: $MACHINE; load average at start: $LOADAVG_START"
 

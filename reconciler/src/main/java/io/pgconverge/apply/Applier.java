@@ -81,10 +81,12 @@ public final class Applier {
         continue;
       }
       Outcome o;
+      long t0 = System.nanoTime();
       try {
-        o = new Outcome.Applied(a, run(a));
+        String detail = run(a);
+        o = new Outcome.Applied(a, detail + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
       } catch (IOException | SQLException | RuntimeException e) {
-        o = new Outcome.Failed(a, message(e));
+        o = new Outcome.Failed(a, message(e) + " (after " + (System.nanoTime() - t0) / 1_000_000 + " ms)");
       }
       if (o instanceof Outcome.Failed) {
         a.provides().ifPresent(failed::add);
