@@ -242,17 +242,30 @@ public final class Planner {
 
   // ---- postgresql.conf ----------------------------------------------------------------------
 
-  private boolean planPostgresqlConf(Path bin, boolean bootstrap, Map<String, LiveSetting> live) {
-    Path path = pg.postgresqlConf();
-    String rendered = ManagedFiles.postgresqlConf(desired);
+  /**
+   * The file as found when its bytes differ from {@code rendered}; empty when they are the same,
+   * or when it cannot be read (then a refusal is recorded).
+   */
+  private Optional<FileFact> differingFile(Path path, String rendered) {
     FileFact onDisk = facts.file(path);
     if (onDisk instanceof FileFact.Unreadable u) {
       refuse(RefusalReason.FILE_UNREADABLE, path.toString(), u.reason());
-      return false;
+      return Optional.empty();
     }
     if (onDisk instanceof FileFact.Present p && Arrays.equals(p.bytes(), bytes(rendered))) {
+      return Optional.empty();
+    }
+    return Optional.of(onDisk);
+  }
+
+  private boolean planPostgresqlConf(Path bin, boolean bootstrap, Map<String, LiveSetting> live) {
+    Path path = pg.postgresqlConf();
+    String rendered = ManagedFiles.postgresqlConf(desired);
+    Optional<FileFact> stale = differingFile(path, rendered);
+    if (stale.isEmpty()) {
       return false;
     }
+    FileFact onDisk = stale.get();
     if (!bootstrap) {
       if (onDisk instanceof FileFact.Present p) {
         int before = drifts.size();
@@ -307,14 +320,11 @@ public final class Planner {
   private boolean planHba(boolean bootstrap) {
     Path path = pg.hbaConf();
     String rendered = ManagedFiles.hbaConf(desired);
-    FileFact onDisk = facts.file(path);
-    if (onDisk instanceof FileFact.Unreadable u) {
-      refuse(RefusalReason.FILE_UNREADABLE, path.toString(), u.reason());
+    Optional<FileFact> stale = differingFile(path, rendered);
+    if (stale.isEmpty()) {
       return false;
     }
-    if (onDisk instanceof FileFact.Present p && Arrays.equals(p.bytes(), bytes(rendered))) {
-      return false;
-    }
+    FileFact onDisk = stale.get();
     if (!bootstrap) {
       if (onDisk instanceof FileFact.Present p) {
         List<String> want = records(rendered);
