@@ -97,7 +97,10 @@ final class Demo implements Callable<Integer> {
   }
 
   private int apply(String node) throws IOException {
-    CommandResult r = self(List.of("apply", "--config", dir.resolve(node + ".yaml").toString()), Duration.ofMinutes(5));
+    Path nodeDir = dir.resolve(node);
+    CommandResult r = self(List.of("apply", "--config", dir.resolve(node + ".yaml").toString(),
+        "--status-file", nodeDir.resolve("status.json").toString(),
+        "--metrics-file", nodeDir.resolve("metrics.prom").toString()), Duration.ofMinutes(5));
     Files.writeString(dir.resolve(node + ".log"), r.stderr() + r.stdout());
     String summary = (r.stderr() + r.stdout()).lines().filter(l -> l.contains("result=")).reduce((a, b) -> b).orElse(r.tail(3));
     System.out.println(node + ": apply exit " + r.exitCode() + ": " + summary.replaceFirst("^.*?(apply run=)", "$1"));
