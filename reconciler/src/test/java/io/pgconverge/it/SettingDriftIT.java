@@ -31,6 +31,9 @@ class SettingDriftIT {
       ProcessResult check = cli.check().assertExit(2);
       assertThat(check.driftLines()).as(check.describe()).anyMatch(l -> l.contains("work_mem"));
       assertThat(TestHost.read(host.postgresqlConf())).as("check changes nothing").endsWith("work_mem = '16MB'\n");
+      ProcessResult diff = cli.checkWithDiff().assertExit(2);
+      assertThat(diff.stdout()).as("check --diff shows the hand-added line it would take out\n" + diff.describe())
+          .contains("--- " + host.postgresqlConf()).contains("-work_mem = '16MB'");
 
       ProcessResult apply = cli.apply().assertExit(2);
 
