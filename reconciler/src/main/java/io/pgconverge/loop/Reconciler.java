@@ -16,7 +16,9 @@ import io.pgconverge.plan.Plan;
 import io.pgconverge.plan.PlanContext;
 import io.pgconverge.plan.Planner;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.report.HostStatus;
 import io.pgconverge.report.RunReport;
+import io.pgconverge.report.RunStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,9 +65,11 @@ public final class Reconciler {
     List<Refusal> refusals = new ArrayList<>();
     List<String> pending = new ArrayList<>();
     List<String> previousActions = List.of();
+    List<RunStatus.ReplicationPeer> replication = List.of();
     for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
       Facts facts = HostProbe.observe(desired);
       Plan plan = Planner.plan(desired, facts, context);
+      replication = RunReport.replicationOf(HostStatus.of(desired, facts, plan), desired.primary().name());
       for (Drift d : plan.drifts()) {
         drifts.putIfAbsent(d.kind() + " " + d.subject(), d);
       }
@@ -94,7 +98,7 @@ public final class Reconciler {
       }
     }
     return new RunReport(runId, checkOnly, desired.source(), start, Duration.ofNanos(System.nanoTime() - t0),
-        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of());
+        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication);
   }
 
   /** Maps a line of the rendered postgresql.conf to the desired-state field it came from. */

@@ -20,6 +20,9 @@ public final class MetricsText {
     gauge(b, "pgconverge_pending_restart", "Settings waiting for a server restart.", Integer.toString(s.pendingRestarts().size()));
     header(b, "pgconverge_replication_lag_bytes", "Replication lag to or from each peer, in bytes of WAL.");
     for (RunStatus.ReplicationPeer p : s.replication()) {
+      if (p.lagBytes() < 0) {
+        continue; // unknown (not connected, or seen from the replica's side): no sample rather than a false number
+      }
       b.append("pgconverge_replication_lag_bytes{peer=\"").append(label(p.peer())).append("\"} ").append(p.lagBytes()).append('\n');
     }
     gauge(b, "pgconverge_desired_state_valid", "1 when the desired-state file on disk is valid, else 0.",

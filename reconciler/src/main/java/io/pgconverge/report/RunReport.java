@@ -23,7 +23,8 @@ public record RunReport(
     List<Outcome> outcomes,
     List<Refusal> refusals,
     List<String> pendingRestarts,
-    List<String> problems) {
+    List<String> problems,
+    List<RunStatus.ReplicationPeer> replication) {
 
   public RunReport {
     drifts = List.copyOf(drifts);
@@ -31,6 +32,22 @@ public record RunReport(
     refusals = List.copyOf(refusals);
     pendingRestarts = List.copyOf(pendingRestarts);
     problems = List.copyOf(problems);
+    replication = List.copyOf(replication);
+  }
+
+  /**
+   * The replication this host saw at its last observation, one entry per peer: on a primary each
+   * replica peer's walsender state and lag in bytes (-1 when unknown); on a replica its WAL
+   * receiver's status towards the primary.
+   */
+  public static List<RunStatus.ReplicationPeer> replicationOf(HostStatus status, String primaryName) {
+    List<RunStatus.ReplicationPeer> out = new java.util.ArrayList<>();
+    for (HostStatus.Replica r : status.replication()) {
+      out.add(new RunStatus.ReplicationPeer(r.peer() != null ? r.peer() : r.applicationName(),
+          r.streaming() ? "streaming" : r.state(), r.lagBytes()));
+    }
+    status.walReceiver().ifPresent(w -> out.add(new RunStatus.ReplicationPeer(primaryName, w.status(), -1)));
+    return out;
   }
 
   public long applied() {

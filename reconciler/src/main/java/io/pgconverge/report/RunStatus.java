@@ -68,7 +68,7 @@ public record RunStatus(
       failures.add("refused " + r.message());
     }
     return new RunStatus(report.runId(), finishedAt, report.result(), report.duration(), report.drifts(),
-        report.pendingRestarts(), failures, desiredState, List.of());
+        report.pendingRestarts(), failures, desiredState, report.replication());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */

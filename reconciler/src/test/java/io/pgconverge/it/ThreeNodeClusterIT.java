@@ -179,6 +179,32 @@ class ThreeNodeClusterIT {
     }
   }
 
+  @Test
+  @Order(7)
+  void statusAndMetricsFilesOfARunOnThePrimaryCarryEachReplicasLag() throws Exception {
+    ensureConverged();
+    cluster.awaitAllStreaming();
+    Path status = cluster.primary().dir().resolve("status.json");
+    Path metrics = cluster.primary().dir().resolve("metrics.prom");
+    cluster.pgconverge(cluster.primary(), "apply", "--config", cluster.primary().desiredStateFile().toString(),
+        "--status-file", status.toString(), "--metrics-file", metrics.toString()).assertExit(0);
+
+    JsonNode s = new ObjectMapper().readTree(status.toFile());
+    List<String> streaming = new ArrayList<>();
+    for (JsonNode row : s.path("replication")) {
+      assertThat(row.path("lag_bytes").asLong(-1)).as(s.toString()).isGreaterThanOrEqualTo(0);
+      if (row.path("state").asText().equals("streaming")) {
+        streaming.add(row.path("peer").asText());
+      }
+    }
+    assertThat(streaming).as(s.toString()).containsExactlyInAnyOrder("node2", "node3");
+    List<String> lagSamples = Files.readAllLines(metrics).stream()
+        .filter(l -> l.startsWith("pgconverge_replication_lag_bytes{")).toList();
+    assertThat(lagSamples).as(String.join("\n", Files.readAllLines(metrics))).hasSize(2)
+        .anyMatch(l -> l.startsWith("pgconverge_replication_lag_bytes{peer=\"node2\"} "))
+        .anyMatch(l -> l.startsWith("pgconverge_replication_lag_bytes{peer=\"node3\"} "));
+  }
+
   /** Converges the cluster primary first, when the first test did not run (or failed early). */
   private void ensureConverged() {
     if (converged) {

@@ -27,7 +27,8 @@ class StatusRenderingTest {
 
   private static RunReport report(List<Outcome> outcomes, List<String> pending) {
     return new RunReport("abc123", false, FILE, END.minusMillis(42), Duration.ofMillis(42), List.of(WORK_MEM), outcomes,
-        List.of(), pending, List.of());
+        List.of(), pending, List.of(),
+        List.of(new RunStatus.ReplicationPeer("node2", "streaming", 4096), new RunStatus.ReplicationPeer("node3", "not connected", -1)));
   }
 
   private static RunStatus.DesiredStateStatus valid() {
@@ -56,8 +57,19 @@ class StatusRenderingTest {
     assertThat(j.path("pending_restart").get(0).asText()).isEqualTo("shared_buffers");
     assertThat(j.path("desired_state").path("valid").asBoolean()).isTrue();
     assertThat(j.path("desired_state").path("enforcing").asText()).isEqualTo(FILE.toString());
-    assertThat(j.path("replication").isArray()).isTrue();
-    assertThat(j.path("replication")).isEmpty();
+    assertThat(j.path("replication")).hasSize(2);
+    assertThat(j.path("replication").get(0).path("peer").asText()).isEqualTo("node2");
+    assertThat(j.path("replication").get(0).path("state").asText()).isEqualTo("streaming");
+    assertThat(j.path("replication").get(0).path("lag_bytes").asLong()).isEqualTo(4096);
+    assertThat(j.path("replication").get(1).path("state").asText()).isEqualTo("not connected");
+  }
+
+  @Test
+  void aPeerWhoseLagIsUnknownHasNoLagSample() {
+    RunStatus s = RunStatus.of(report(List.of(), List.of()), END, valid());
+    Map<String, Double> samples = parse(MetricsText.render(s));
+    assertThat(samples).containsEntry("pgconverge_replication_lag_bytes{peer=\"node2\"}", 4096.0)
+        .doesNotContainKey("pgconverge_replication_lag_bytes{peer=\"node3\"}");
   }
 
   @Test
