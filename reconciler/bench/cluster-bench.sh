@@ -403,8 +403,8 @@ if [ -n "$SECTION" ]; then
     echo
     echo "Measured by \`reconciler/bench/cluster-bench.sh\` on $(date -u +%Y-%m-%d) — $MACHINE; load average"
     echo "$LOADAVG_START at the start, $LOADAVG at the end (1, 5, 15 min).${EXTRA_SETTINGS:+ Extra settings on every node: \`$EXTRA_SETTINGS\`.}"
-    echo "Each node in its own network namespace (10.233.k.1-3, port 5432), daemons started as root"
-    echo "(re-exec as postgres), \`schedule: {every: 30s}\`. Streaming = the primary's \`pg_stat_replication\` row per"
+    echo "Each node in its own network namespace (10.233.k.1-3, port 5432), daemons started as $AS_USER"
+    echo "$([ "$AS_USER" = root ] && echo '(re-exec as postgres)' || echo '(as the systemd unit starts them)'), \`schedule: {every: 30s}\`. Streaming = the primary's \`pg_stat_replication\` row per"
     echo "replica with \`replay_lsn\` set and each replica's \`pg_stat_wal_receiver.status = 'streaming'\`, polled over the"
     echo "Unix sockets (time taken at the end of the first pass that saw it)."
     echo
