@@ -61,6 +61,18 @@ public record DesiredState(
     return selfPeer().port();
   }
 
+  /** The settings pgconverge writes itself from other fields (port, cluster_name, primary_conninfo, …). */
+  public static java.util.Set<String> ownedSettingNames() {
+    return DesiredStateKeys.OWNED_SETTINGS.keySet();
+  }
+
+  /** Every setting this desired state manages: the owned ones and {@code postgres.settings}. */
+  public java.util.Set<String> managedSettingNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>(ownedSettingNames());
+    names.addAll(postgres.settings().keySet());
+    return names;
+  }
+
   /** "field (file:line:col)" for messages. */
   public String where(String field) {
     return locations.describe(field);

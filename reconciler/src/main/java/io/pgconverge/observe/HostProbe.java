@@ -43,6 +43,13 @@ public final class HostProbe {
     return new UpstreamFact.Unlisted(host, port);
   }
 
+  /** The pg_settings rows a plan needs whatever their source: managed and hot-standby-sensitive. */
+  static java.util.Set<String> settingsOfInterest(DesiredState desired) {
+    java.util.Set<String> names = new java.util.TreeSet<>(desired.managedSettingNames());
+    names.addAll(io.pgconverge.pg.HotStandby.SENSITIVE_SETTINGS);
+    return names;
+  }
+
   public static Facts observe(DesiredState desired) {
     PostgresSpec pg = desired.postgres();
     DataDirectoryFact data = DataDirectoryProbe.read(pg.data());
@@ -52,7 +59,7 @@ public final class HostProbe {
     }
     ServerFact server =
         data instanceof DataDirectoryFact.Initialized
-            ? ServerProbe.read(localServer(desired), pg.data())
+            ? ServerProbe.read(localServer(desired), pg.data(), settingsOfInterest(desired))
             : new ServerFact.NotRunning("the data directory is not initialized");
     Map<Path, Secret> secrets = new LinkedHashMap<>();
     for (RoleSpec r : desired.roles()) {

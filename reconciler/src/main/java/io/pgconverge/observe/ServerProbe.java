@@ -24,7 +24,12 @@ public final class ServerProbe {
 
   private ServerProbe() {}
 
-  public static ServerFact read(LocalServer server, Path data) {
+  /**
+   * @param settingsOfInterest the settings whose rows are always read (the managed ones); of the
+   *     others only those not at their default or waiting for a restart are read, which is all a
+   *     plan needs from them (a few dozen rows instead of several hundred)
+   */
+  public static ServerFact read(LocalServer server, Path data, java.util.Collection<String> settingsOfInterest) {
     if (!server.socketExists()) {
       boolean pidFile = Files.exists(data.resolve("postmaster.pid"));
       return pidFile
@@ -32,7 +37,7 @@ public final class ServerProbe {
           : new ServerFact.NotRunning("no server listens on " + server.socketFile());
     }
     try (Connection c = server.connect()) {
-      return query(c);
+      return query(c, settingsOfInterest);
     } catch (SQLException e) {
       return new ServerFact.Unreachable(
           "cannot query the server over " + server.socketFile() + ": " + e.getMessage());
@@ -40,7 +45,7 @@ public final class ServerProbe {
   }
 
   /** Reads the server's view of itself through an open connection. */
-  public static ServerFact.Running query(Connection c) throws SQLException {
+  public static ServerFact.Running query(Connection c, java.util.Collection<String> settingsOfInterest) throws SQLException {
     try (Statement st = c.createStatement()) {
       int version;
       boolean inRecovery;
@@ -54,15 +59,18 @@ public final class ServerProbe {
         started = rs.getTimestamp(3).toInstant();
       }
       Map<String, LiveSetting> settings = new LinkedHashMap<>();
-      try (ResultSet rs =
-          st.executeQuery(
-              "select name, setting, unit, vartype, context, source, sourcefile, pending_restart from pg_settings")) {
-        while (rs.next()) {
-          settings.put(
-              rs.getString(1),
-              new LiveSetting(
-                  rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                  rs.getString(5), rs.getString(6), rs.getString(7), rs.getBoolean(8)));
+      try (java.sql.PreparedStatement ps = c.prepareStatement(
+              "select name, setting, unit, vartype, context, source, sourcefile, pending_restart from pg_settings"
+                  + " where source <> 'default' or pending_restart or name = any(?)")) {
+        ps.setArray(1, c.createArrayOf("text", settingsOfInterest.toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            settings.put(
+                rs.getString(1),
+                new LiveSetting(
+                    rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                    rs.getString(5), rs.getString(6), rs.getString(7), rs.getBoolean(8)));
+          }
         }
       }
       Map<String, LiveRole> roles = new LinkedHashMap<>();

@@ -214,4 +214,10 @@ class ReplicaPlannerTest {
       assertThat(d.actual()).isEqualTo("not connected");
     });
   }
+
+  @Test
+  void everySettingTheRenderedFileManagesIsOneTheServerProbeAlwaysReads() {
+    f.ssl = Optional.of(new SslSpec(Path.of("/etc/ssl/node.crt"), Path.of("/etc/ssl/node.key"), Path.of("/etc/ssl/ca.crt")));
+    assertThat(f.desired().managedSettingNames()).containsAll(ManagedFiles.settings(f.desired()).keySet());
+  }
 }
