@@ -101,16 +101,26 @@ public final class Reconciler {
         List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication);
   }
 
-  /** Maps a line of the rendered postgresql.conf to the desired-state field it came from. */
+  /**
+   * Maps a line of the rendered postgresql.conf to the desired-state field it came from; the map is
+   * built the first time it is asked (only when the server rejected a new file).
+   */
   static java.util.function.IntFunction<String> confLineFields(DesiredState desired) {
     Map<Integer, String> byLine = new HashMap<>();
-    try {
-      for (ConfEntry e : ConfParser.parse(ManagedFiles.postgresqlConf(desired)).entries()) {
-        byLine.put(e.line(), ManagedFiles.fieldOf(desired, e.name()));
+    boolean[] built = {false};
+    return line -> {
+      if (!built[0]) {
+        built[0] = true;
+        try {
+          for (ConfEntry e : ConfParser.parse(ManagedFiles.postgresqlConf(desired)).entries()) {
+            byLine.put(e.line(), ManagedFiles.fieldOf(desired, e.name()));
+          }
+        } catch (ConfSyntaxException e) {
+          // our own rendering always parses; without the map, messages only lose the field
+        }
       }
-    } catch (ConfSyntaxException e) {
-      // our own rendering always parses; without the map, messages only lose the field
-    }
-    return byLine::get;
+      return byLine.get(line);
+    };
   }
+
 }
