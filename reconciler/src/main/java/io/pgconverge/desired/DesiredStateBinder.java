@@ -58,6 +58,23 @@ final class DesiredStateBinder {
   private final Map<String, SourceLocation> locations = new LinkedHashMap<>();
 
   /** A mapping being bound: its field path, and where to point when one of its keys is missing. */
+  /**
+   * {@code name} when no earlier list item (recorded in {@code seen}) has it; otherwise a problem
+   * at this item's {@code name} with {@code message(name, first index)}, and null.
+   */
+  private String unique(String name, int index, Map<String, Integer> seen, Section s,
+      java.util.function.BiFunction<String, Integer, String> message) {
+    if (name == null) {
+      return null;
+    }
+    Integer first = seen.putIfAbsent(name, index);
+    if (first == null) {
+      return name;
+    }
+    problem(locations.get(s.field("name")), s.field("name"), message.apply(name, first));
+    return null;
+  }
+
   private record Section(Mapping mapping, String path, SourceLocation where) {
     String field(String key) {
       return path.isEmpty() ? key : path + "." + key;
@@ -222,16 +239,8 @@ final class DesiredStateBinder {
       }
       Section s = section.get();
       String name = required(s, "name").map(n -> peerName(n, s.field("name"))).orElse(null);
-      if (name != null) {
-        Integer first = indexByName.putIfAbsent(name, i);
-        if (first != null) {
-          problem(
-              locations.get(s.field("name")),
-              s.field("name"),
-              "\"" + name + "\" is already the name of peers[" + first + "]; peer names must be unique");
-          name = null;
-        }
-      }
+      name = unique(name, i, indexByName, s,
+          (dup, first) -> "\"" + dup + "\" is already the name of peers[" + first + "]; peer names must be unique");
       String host = required(s, "host").map(n -> string(n, s.field("host"))).orElse(null);
       Optional<YamlNode> portNode = optional(s, "port");
       Integer port = portNode.isEmpty() ? Integer.valueOf(5432) : portNumber(portNode.get(), s.field("port"));
@@ -428,16 +437,8 @@ final class DesiredStateBinder {
       Section s = section.get();
       int problemsBefore = problems.size();
       String name = required(s, "name").map(n -> string(n, s.field("name"))).orElse(null);
-      if (name != null) {
-        Integer first = indexByName.putIfAbsent(name, i);
-        if (first != null) {
-          problem(
-              locations.get(s.field("name")),
-              s.field("name"),
-              "role \"" + name + "\" is already listed as roles[" + first + "]; list each role once");
-          name = null;
-        }
-      }
+      name = unique(name, i, indexByName, s,
+          (dup, first) -> "role \"" + dup + "\" is already listed as roles[" + first + "]; list each role once");
       Optional<Boolean> login = optionalBoolean(s, "login");
       Optional<Boolean> replication = optionalBoolean(s, "replication");
       Optional<Boolean> superuser = optionalBoolean(s, "superuser");
