@@ -38,8 +38,10 @@ public final class StatusFiles {
 
   /** Writes both files; a failure is logged (once as a warning for the daemon), never thrown. */
   public void write(RunStatus s) {
-    write(status, StatusFileJson.render(s));
+    // metrics first: whoever sees a new status file (pgconverge status, a test) finds metrics at
+    // least as new beside it
     write(metrics, MetricsText.render(s));
+    write(status, StatusFileJson.render(s));
   }
 
   private void write(Path target, String text) {

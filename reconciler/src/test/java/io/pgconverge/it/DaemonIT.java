@@ -239,7 +239,8 @@ class DaemonIT {
         host.desired().setting("shared_buffers", "256MB");
         push(host, host.desired().render());
         JsonNode pending = d.awaitStatus(s -> s.path("pending_restart").toString().contains("shared_buffers"), Duration.ofSeconds(10));
-        assertThat(d.metrics()).containsEntry("pgconverge_pending_restart", 1.0);
+        assertThat(d.awaitMetrics(m -> Double.valueOf(1.0).equals(m.get("pgconverge_pending_restart")), Duration.ofSeconds(10)))
+            .containsEntry("pgconverge_pending_restart", 1.0);
         assertThat(pending.path("drift").toString()).contains("waits for the maintenance window");
         assertThat(server.startTime()).as("no restart outside the window").isEqualTo(startTime);
 

@@ -138,6 +138,24 @@ public final class DaemonProcess implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Waits until the metrics file satisfies {@code condition}: the daemon writes the status file,
+   * then the metrics file, so a test that saw a new status may still read the previous metrics.
+   */
+  public Map<String, Double> awaitMetrics(java.util.function.Predicate<Map<String, Double>> condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, Double> m = metrics();
+    while (!condition.test(m)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("metrics never matched within " + timeout.toSeconds() + " s: " + m + "\nlog:\n" + log());
+      }
+      assertAlive();
+      Psql.sleep(50);
+      m = metrics();
+    }
+    return m;
+  }
+
   private void assertAlive() {
     if (!process.isAlive()) {
       throw new AssertionError("the daemon exited with " + process.exitValue() + "; log:\n" + log());
