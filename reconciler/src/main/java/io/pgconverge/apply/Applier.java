@@ -19,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,6 +38,7 @@ public final class Applier {
   private final boolean checkOnly;
   private final IntFunction<String> fieldOfConfLine;
   private final BooleanSupplier cancelled;
+  private final ApplyEvents events;
   private boolean replan;
 
   /**
@@ -52,10 +54,17 @@ public final class Applier {
    *     reported as skipped) — how a stopping daemon lets the current action end and starts no other
    */
   public Applier(LocalServer server, boolean checkOnly, IntFunction<String> fieldOfConfLine, BooleanSupplier cancelled) {
+    this(server, checkOnly, fieldOfConfLine, cancelled, ApplyEvents.NONE);
+  }
+
+  /** @param events told of each outcome as it happens, and of a long copy's progress */
+  public Applier(LocalServer server, boolean checkOnly, IntFunction<String> fieldOfConfLine, BooleanSupplier cancelled,
+      ApplyEvents events) {
     this.server = server;
     this.checkOnly = checkOnly;
     this.fieldOfConfLine = fieldOfConfLine;
     this.cancelled = cancelled;
+    this.events = events;
   }
 
   public List<Outcome> apply(List<Action> actions) {
@@ -64,36 +73,45 @@ public final class Applier {
     replan = false;
     for (Action a : actions) {
       if (cancelled.getAsBoolean()) {
-        outcomes.add(new Outcome.Skipped(a, "pgconverge is stopping"));
+        skip(outcomes, new Outcome.Skipped(a, "pgconverge is stopping"));
         continue;
       }
       if (replan) {
-        outcomes.add(new Outcome.Skipped(a, "planned again in the next pass: the data directory was moved aside"));
+        skip(outcomes, new Outcome.Skipped(a, "planned again in the next pass: the data directory was moved aside"));
         continue;
       }
       Optional<Stage> blocked = a.needs().stream().filter(failed::contains).findFirst();
       if (blocked.isPresent()) {
-        outcomes.add(new Outcome.Skipped(a, "skipped because an earlier step of " + blocked.get().name().toLowerCase().replace('_', ' ') + " failed"));
+        skip(outcomes, new Outcome.Skipped(a, "skipped because an earlier step of " + blocked.get().name().toLowerCase().replace('_', ' ') + " failed"));
         continue;
       }
       if (checkOnly && a.mutates()) {
-        outcomes.add(new Outcome.Skipped(a, "check only"));
+        skip(outcomes, new Outcome.Skipped(a, "check only"));
         continue;
       }
       Outcome o;
       long t0 = System.nanoTime();
+      Duration took;
       try {
         String detail = run(a);
-        o = new Outcome.Applied(a, detail + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        took = Duration.ofNanos(System.nanoTime() - t0);
+        o = new Outcome.Applied(a, detail + " (" + took.toMillis() + " ms)");
       } catch (IOException | SQLException | RuntimeException e) {
-        o = new Outcome.Failed(a, message(e) + " (after " + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        took = Duration.ofNanos(System.nanoTime() - t0);
+        o = new Outcome.Failed(a, message(e) + " (after " + took.toMillis() + " ms)");
       }
       if (o instanceof Outcome.Failed) {
         a.provides().ifPresent(failed::add);
       }
       outcomes.add(o);
+      events.outcome(o, took);
     }
     return outcomes;
+  }
+
+  private void skip(List<Outcome> outcomes, Outcome.Skipped s) {
+    outcomes.add(s);
+    events.outcome(s, Duration.ZERO);
   }
 
   private static String message(Exception e) {
@@ -105,7 +123,7 @@ public final class Applier {
     if (action instanceof Action.InitDataDirectory a) {
       return DataDirectoryBuilder.initdb(a);
     } else if (action instanceof Action.BaseBackup a) {
-      return DataDirectoryBuilder.basebackup(a);
+      return DataDirectoryBuilder.basebackup(a, events);
     } else if (action instanceof Action.WritePassfile a) {
       AtomicFiles.write(a.path(), Passfile.render(a.host(), a.port(), List.of(a.user(), Rewind.ROLE), a.password().value())
           .getBytes(StandardCharsets.UTF_8));

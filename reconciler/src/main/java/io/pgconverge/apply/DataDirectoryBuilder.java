@@ -2,6 +2,7 @@ package io.pgconverge.apply;
 
 import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.pg.BaseBackupProgress;
 import io.pgconverge.pg.Conninfo;
 import io.pgconverge.plan.Action;
 import java.io.IOException;
@@ -55,8 +56,10 @@ public final class DataDirectoryBuilder {
    * of its own whose PID is recorded beside it (so a later run can kill a copy this one left
    * behind); on failure the group is killed and the staging directory removed, PGDATA untouched.
    * The primary_conninfo that -R wrote to postgresql.auto.conf is removed: postgresql.conf owns it.
+   * With {@code --progress}, its reports (read from its output file once a second while it runs)
+   * reach {@code events}; messages are asked for in English so that they parse.
    */
-  public static String basebackup(Action.BaseBackup a) throws IOException {
+  public static String basebackup(Action.BaseBackup a, ApplyEvents events) throws IOException {
     Path data = a.data().toAbsolutePath();
     Path parent = data.getParent();
     if (!Files.isDirectory(parent)) {
@@ -67,17 +70,23 @@ public final class DataDirectoryBuilder {
     java.util.Map<String, String> conn = new java.util.LinkedHashMap<>(Conninfo.parse(a.conninfo()));
     conn.put("application_name", "pgconverge_basebackup");
     List<String> argv = List.of("setsid", a.bin().resolve("pg_basebackup").toString(), "-d", Conninfo.render(conn),
-        "-D", staging.toString(), "-Fp", "-Xs", "-R", "-c", "fast", "--no-password");
+        "-D", staging.toString(), "-Fp", "-Xs", "-R", "-c", "fast", "--no-password", "--progress");
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.environment().put("LC_MESSAGES", "C");
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Path log = parent.resolve("." + data.getFileName() + ".pgconverge-basebackup.log");
     pb.redirectOutput(log.toFile());
     Process p = pb.start();
     Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
     Commands.track(p);
-    boolean done;
+    boolean done = false;
+    ProgressReader progress = new ProgressReader(log);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.HOURS.toNanos(24);
     try {
-      done = p.waitFor(24, java.util.concurrent.TimeUnit.HOURS);
+      while (!done && System.nanoTime() < deadline) {
+        done = p.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
+        progress.latest().ifPresent(b -> events.progress(a, b.doneBytes(), b.totalBytes()));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       done = false;
@@ -92,7 +101,7 @@ public final class DataDirectoryBuilder {
       if (Files.exists(staging)) {
         Staging.deleteTree(staging);
       }
-      List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+      List<String> lines = output.lines().filter(l -> !l.isBlank() && !BaseBackupProgress.isProgress(l)).toList();
       String tail = String.join(" ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
       throw new IOException("pg_basebackup from " + a.primary() + " failed" + (done ? " (exit " + p.exitValue() + ")" : " (stopped)")
           + ": " + tail + "; PGDATA left as it was, staging directory removed");
@@ -117,6 +126,50 @@ public final class DataDirectoryBuilder {
     moveIntoPlace(staging, data, a.config());
     return "copied from " + a.primary() + " into " + staging.getFileName() + ", moved to " + data
         + (hadLeftover ? " (killed and removed what an interrupted copy left first)" : "");
+  }
+
+  /** Reads what pg_basebackup appended to its output file since the last call; keeps the last progress report. */
+  private static final class ProgressReader {
+    private final Path file;
+    private long offset;
+    private final StringBuilder partial = new StringBuilder();
+    private BaseBackupProgress last;
+
+    ProgressReader(Path file) {
+      this.file = file;
+    }
+
+    /** The newest report not handed out yet, if pg_basebackup wrote one since the last call. */
+    java.util.Optional<BaseBackupProgress> latest() {
+      BaseBackupProgress before = last;
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+        ch.position(offset);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+        int n;
+        while ((n = ch.read(buf)) > 0) {
+          offset += n;
+          partial.append(new String(buf.array(), 0, n, java.nio.charset.StandardCharsets.UTF_8));
+          buf.clear();
+        }
+      } catch (IOException e) {
+        return java.util.Optional.empty(); // not there yet, or gone: no report this time
+      }
+      int end;
+      while ((end = indexOfLineEnd(partial)) >= 0) {
+        BaseBackupProgress.parse(partial.substring(0, end)).ifPresent(b -> last = b);
+        partial.delete(0, end + 1);
+      }
+      return last != null && !last.equals(before) ? java.util.Optional.of(last) : java.util.Optional.empty();
+    }
+
+    private static int indexOfLineEnd(StringBuilder s) {
+      for (int i = 0; i < s.length(); i++) {
+        if (s.charAt(i) == '\n' || s.charAt(i) == '\r') {
+          return i;
+        }
+      }
+      return -1;
+    }
   }
 
   private static void moveIntoPlace(Path staging, Path data, Path configDir) throws IOException {

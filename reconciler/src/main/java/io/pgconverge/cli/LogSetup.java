@@ -6,17 +6,39 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
 
 /**
  * Configures logging in code (no XML parsing at start-up): one console appender on stderr, text
- * for journald or one JSON object per line for log shippers, with the run id on every line.
+ * for people and journald or one JSON object per line for log shippers, with the run id on every
+ * line.
+ *
+ * <p>When stderr is the journal (systemd sets {@code JOURNAL_STREAM=<device>:<inode>} of the
+ * stream it connected; it is the journal only when stderr's own device and inode match, so a
+ * redirected stderr of a child started from a unit gets no prefixes), each line starts with the
+ * sd-daemon priority prefix: {@code <3>} error, {@code <4>} warning, {@code <5>} notice (a change
+ * applied to the host), {@code <6>} info, {@code <7>} debug; journald strips it and stores the
+ * priority, so {@code journalctl -p warning} shows what failed or waits.
  */
 public final class LogSetup {
   private LogSetup() {}
@@ -36,7 +58,8 @@ public final class LogSetup {
       return;
     }
     ctx.reset();
-    LayoutBase<ILoggingEvent> layout = "json".equals(format) ? new JsonLayout() : new TextLayout();
+    boolean journal = stderrIsJournal(System.getenv("JOURNAL_STREAM"));
+    LayoutBase<ILoggingEvent> layout = "json".equals(format) ? new JsonLayout(journal) : new TextLayout(journal);
     layout.setContext(ctx);
     layout.start();
     LayoutWrappingEncoder<ILoggingEvent> enc = new LayoutWrappingEncoder<>();
@@ -72,46 +95,150 @@ public final class LogSetup {
     }
   }
 
-  static final class TextLayout extends LayoutBase<ILoggingEvent> {
-    @Override
-    public String doLayout(ILoggingEvent e) {
-      String run = e.getMDCPropertyMap().get("run");
-      return Instant.ofEpochMilli(e.getTimeStamp()) + " " + e.getLevel() + (run == null ? "" : " [run " + run + "]")
-          + " " + e.getFormattedMessage() + "\n";
+  /**
+   * True when {@code journalStream} (the value of {@code JOURNAL_STREAM}) names the device and
+   * inode of this process's stderr, as sd_journal_stream_fd's documentation asks a program to
+   * check. Reads {@code /proc/self/fd/2}; false when it cannot.
+   */
+  static boolean stderrIsJournal(String journalStream) {
+    if (journalStream == null || !journalStream.matches("\\d+:\\d+")) {
+      return false;
+    }
+    try {
+      Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/fd/2"), "unix:dev,ino");
+      return journalStream.equals(a.get("dev") + ":" + a.get("ino"));
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 
-  static final class JsonLayout extends LayoutBase<ILoggingEvent> {
-    @Override
-    public String doLayout(ILoggingEvent e) {
-      StringBuilder sb = new StringBuilder("{\"ts\":\"").append(Instant.ofEpochMilli(e.getTimeStamp()))
-          .append("\",\"level\":\"").append(e.getLevel()).append('"');
-      for (Map.Entry<String, String> m : e.getMDCPropertyMap().entrySet()) {
-        sb.append(",\"").append(esc(m.getKey())).append("\":\"").append(esc(m.getValue())).append('"');
+  /** True when stderr is a terminal (a person watches: progress is drawn in place). */
+  public static boolean stderrIsTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The sd-daemon priority of an event: 3 error, 4 warning, 5 notice (a change applied), 6 info, 7 debug. */
+  static int priority(ILoggingEvent e) {
+    Level l = e.getLevel();
+    if (l.isGreaterOrEqual(Level.ERROR)) {
+      return 3;
+    } else if (l.isGreaterOrEqual(Level.WARN)) {
+      return 4;
+    } else if (l.isGreaterOrEqual(Level.INFO)) {
+      return "applied".equals(keyValue(e, "event")) ? 5 : 6;
+    }
+    return 7;
+  }
+
+  private static Object keyValue(ILoggingEvent e, String key) {
+    List<KeyValuePair> kvs = e.getKeyValuePairs();
+    if (kvs != null) {
+      for (KeyValuePair kv : kvs) {
+        if (key.equals(kv.key)) {
+          return kv.value;
+        }
       }
-      sb.append(",\"msg\":\"").append(esc(e.getFormattedMessage())).append("\"}\n");
-      return sb.toString();
+    }
+    return null;
+  }
+
+  static final class TextLayout extends LayoutBase<ILoggingEvent> {
+    private final boolean journal;
+
+    TextLayout(boolean journal) {
+      this.journal = journal;
     }
 
-    static String esc(String s) {
-      StringBuilder b = new StringBuilder();
-      for (char c : s.toCharArray()) {
-        switch (c) {
-          case '"' -> b.append("\\\"");
-          case '\\' -> b.append("\\\\");
-          case '\n' -> b.append("\\n");
-          case '\r' -> b.append("\\r");
-          case '\t' -> b.append("\\t");
-          default -> {
-            if (c < 0x20) {
-              b.append(String.format("\\u%04x", (int) c));
-            } else {
-              b.append(c);
+    @Override
+    public String doLayout(ILoggingEvent e) {
+      String run = e.getMDCPropertyMap().get("run");
+      String text = Instant.ofEpochMilli(e.getTimeStamp()) + " " + e.getLevel() + (run == null ? "" : " [run " + run + "]")
+          + " " + e.getFormattedMessage();
+      IThrowableProxy t = e.getThrowableProxy();
+      if (t != null) {
+        text += "\n" + ThrowableProxyUtil.asString(t).stripTrailing();
+      }
+      if (!journal) {
+        return text + "\n";
+      }
+      // the prefix applies to one line: give every line of a stack trace its own
+      String prefix = "<" + priority(e) + ">";
+      return prefix + text.replace("\n", "\n" + prefix) + "\n";
+    }
+  }
+
+  /**
+   * One JSON object per line, written by Jackson's generator: {@code ts}, {@code level}, the MDC
+   * ({@code run}, {@code host}, {@code cluster}), the event's key-value pairs ({@code event},
+   * {@code kind}, {@code subject}, {@code desired}, {@code actual}, {@code action}, {@code field},
+   * {@code file}, {@code line}, {@code duration_ms}, …), {@code msg}, and for an exception {@code
+   * error.type}, {@code error.message} and {@code error.stack_trace} (the Elastic Common Schema's
+   * dotted names).
+   */
+  static final class JsonLayout extends LayoutBase<ILoggingEvent> {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private final boolean journal;
+
+    JsonLayout(boolean journal) {
+      this.journal = journal;
+    }
+
+    @Override
+    public String doLayout(ILoggingEvent e) {
+      StringWriter out = new StringWriter(256);
+      if (journal) {
+        out.append('<').append(Integer.toString(priority(e))).append('>');
+      }
+      try (JsonGenerator g = FACTORY.createGenerator(out)) {
+        g.writeStartObject();
+        g.writeStringField("ts", Instant.ofEpochMilli(e.getTimeStamp()).toString());
+        g.writeStringField("level", e.getLevel().toString());
+        Set<String> written = new HashSet<>(Set.of("ts", "level", "msg"));
+        for (Map.Entry<String, String> m : new TreeMap<>(e.getMDCPropertyMap()).entrySet()) {
+          if (written.add(m.getKey())) {
+            g.writeStringField(m.getKey(), m.getValue());
+          }
+        }
+        List<KeyValuePair> kvs = e.getKeyValuePairs();
+        if (kvs != null) {
+          for (KeyValuePair kv : kvs) {
+            if (written.add(kv.key)) {
+              g.writeFieldName(kv.key);
+              writeValue(g, kv.value);
             }
           }
         }
+        g.writeStringField("msg", e.getFormattedMessage());
+        IThrowableProxy t = e.getThrowableProxy();
+        if (t != null) {
+          g.writeStringField("error.type", t.getClassName());
+          g.writeStringField("error.message", t.getMessage());
+          g.writeStringField("error.stack_trace", ThrowableProxyUtil.asString(t));
+        }
+        g.writeEndObject();
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex); // a StringWriter does not fail
       }
-      return b.toString();
+      return out.append('\n').toString();
+    }
+
+    private static void writeValue(JsonGenerator g, Object v) throws IOException {
+      if (v == null) {
+        g.writeNull();
+      } else if (v instanceof Integer || v instanceof Long) {
+        g.writeNumber(((Number) v).longValue());
+      } else if (v instanceof Number n) {
+        g.writeNumber(n.doubleValue());
+      } else if (v instanceof Boolean b) {
+        g.writeBoolean(b);
+      } else {
+        g.writeString(v.toString());
+      }
     }
   }
 }

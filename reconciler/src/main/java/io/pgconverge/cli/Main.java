@@ -15,7 +15,7 @@ import io.pgconverge.report.HostStatus;
 import io.pgconverge.report.StatusJson;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.PlanContext;
-import io.pgconverge.report.ReportLines;
+import io.pgconverge.report.RunLog;
 import io.pgconverge.report.RunReport;
 import io.pgconverge.report.RunStatus;
 import io.pgconverge.report.UnifiedDiff;
@@ -147,14 +147,10 @@ public final class Main {
         MDC.put("run", runId);
         boolean windowOpen = desired.policy().window()
             .map(w -> MaintenanceWindows.isOpen(w, Instant.now(), TimeZone.getDefault())).orElse(false);
-        RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId, new PlanContext(windowOpen));
-        for (ReportLines.Line line : ReportLines.of(report)) {
-          if (line.warning()) {
-            log.warn(line.text());
-          } else {
-            log.info(line.text());
-          }
-        }
+        RunLog runLog = new RunLog(log, desired.self(), desired.cluster(), checkOnly(),
+            LogSetup.stderrIsTerminal() ? System.err : null, RunLog.PROGRESS_EVERY);
+        RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId, new PlanContext(windowOpen), runLog);
+        runLog.finish(report);
         StatusFiles files = statusFiles();
         if (files != null) {
           Path source = desired.source();

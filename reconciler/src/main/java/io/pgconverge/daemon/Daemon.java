@@ -9,7 +9,7 @@ import io.pgconverge.desired.Schedule;
 import io.pgconverge.host.Commands;
 import io.pgconverge.loop.Reconciler;
 import io.pgconverge.plan.PlanContext;
-import io.pgconverge.report.ReportLines;
+import io.pgconverge.report.RunLog;
 import io.pgconverge.report.RunReport;
 import io.pgconverge.report.RunResult;
 import io.pgconverge.report.RunStatus;
@@ -236,14 +236,9 @@ public final class Daemon {
           LOG.warn("keeps enforcing the last valid desired state read from {}", lastValid.source());
         }
         boolean windowOpen = lastValid.policy().window().map(w -> MaintenanceWindows.isOpen(w, clock.instant(), zone)).orElse(false);
-        RunReport report = reconciler.run(lastValid, false, runId, new PlanContext(windowOpen));
-        for (ReportLines.Line line : ReportLines.of(report)) {
-          if (line.warning()) {
-            LOG.warn(line.text());
-          } else {
-            LOG.info(line.text());
-          }
-        }
+        RunLog runLog = new RunLog(LOG, lastValid.self(), lastValid.cluster(), false, null, RunLog.PROGRESS_EVERY);
+        RunReport report = reconciler.run(lastValid, false, runId, new PlanContext(windowOpen), runLog);
+        runLog.finish(report);
         status = RunStatus.of(report, clock.instant(), ds);
         if (report.result() == RunResult.FAILED || report.result() == RunResult.CHANGED_WITH_FAILURES) {
           failed = true;
@@ -261,6 +256,8 @@ public final class Daemon {
         scheduleNext(failed, waitingOnPeer, cause);
       } finally {
         MDC.remove("run");
+        MDC.remove("host");
+        MDC.remove("cluster");
         running.unlock();
       }
     }

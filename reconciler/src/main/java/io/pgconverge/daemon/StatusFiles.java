@@ -1,6 +1,7 @@
 package io.pgconverge.daemon;
 
 import io.pgconverge.report.MetricsText;
+import io.pgconverge.report.RunResult;
 import io.pgconverge.report.RunStatus;
 import io.pgconverge.report.StatusFileJson;
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,8 @@ public final class StatusFiles {
   private final Path metrics;
   private final boolean createDirectories;
   private boolean warned;
+  /** Runs written since this object was made (the daemon's lifetime), by result. */
+  private final Map<RunResult, Long> runs = new EnumMap<>(RunResult.class);
 
   public StatusFiles(Path status, Path metrics, boolean createDirectories) {
     this.status = status;
@@ -36,11 +41,15 @@ public final class StatusFiles {
     this.createDirectories = createDirectories;
   }
 
-  /** Writes both files; a failure is logged (once as a warning for the daemon), never thrown. */
+  /**
+   * Writes both files; a failure is logged (once as a warning for the daemon), never thrown. Counts
+   * the run's result first, so the metrics' run counter includes this run.
+   */
   public void write(RunStatus s) {
+    runs.merge(s.result(), 1L, Long::sum);
     // metrics first: whoever sees a new status file (pgconverge status, a test) finds metrics at
     // least as new beside it
-    write(metrics, MetricsText.render(s));
+    write(metrics, MetricsText.render(s, runs));
     write(status, StatusFileJson.render(s));
   }
 

@@ -17,6 +17,7 @@ import io.pgconverge.plan.PlanContext;
 import io.pgconverge.plan.Planner;
 import io.pgconverge.plan.Refusal;
 import io.pgconverge.report.HostStatus;
+import io.pgconverge.report.RunEvents;
 import io.pgconverge.report.RunReport;
 import io.pgconverge.report.RunStatus;
 import java.time.Clock;
@@ -56,22 +57,35 @@ public final class Reconciler {
 
   /** One run, planned for the moment {@code context} describes (is the maintenance window open). */
   public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context) {
+    return run(desired, checkOnly, runId, context, RunEvents.NONE);
+  }
+
+  /**
+   * One run that tells {@code events} of each drift when its pass has planned and of each outcome
+   * when its action ends (the refusals and pending restarts of the last pass are in the report).
+   */
+  public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events) {
     Instant start = clock.instant();
     long t0 = System.nanoTime();
     LocalServer server = HostProbe.localServer(desired);
-    Applier applier = new Applier(server, checkOnly, confLineFields(desired), cancelled);
+    Applier applier = new Applier(server, checkOnly, confLineFields(desired), cancelled, events);
     Map<String, Drift> drifts = new LinkedHashMap<>();
     List<Outcome> outcomes = new ArrayList<>();
     List<Refusal> refusals = new ArrayList<>();
     List<String> pending = new ArrayList<>();
     List<String> previousActions = List.of();
     List<RunStatus.ReplicationPeer> replication = List.of();
+    RunStatus.ServerView seenServer = RunStatus.ServerView.UNKNOWN;
     for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
       Facts facts = HostProbe.observe(desired);
       Plan plan = Planner.plan(desired, facts, context);
-      replication = RunReport.replicationOf(HostStatus.of(desired, facts, plan), desired.primary().name());
+      HostStatus seen = HostStatus.of(desired, facts, plan);
+      replication = RunReport.replicationOf(seen, desired.primary().name());
+      seenServer = RunStatus.ServerView.of(seen);
       for (Drift d : plan.drifts()) {
-        drifts.putIfAbsent(d.kind() + " " + d.subject(), d);
+        if (drifts.putIfAbsent(d.kind() + " " + d.subject(), d) == null) {
+          events.drift(d);
+        }
       }
       refusals.clear();
       refusals.addAll(plan.refusals());
@@ -86,8 +100,10 @@ public final class Reconciler {
         break;
       }
       if (described.equals(previousActions)) {
-        outcomes.add(new Outcome.Failed(plan.actions().get(0),
-            "the host did not converge: the same actions were planned again after they were applied"));
+        Outcome stuck = new Outcome.Failed(plan.actions().get(0),
+            "the host did not converge: the same actions were planned again after they were applied");
+        outcomes.add(stuck);
+        events.outcome(stuck, Duration.ZERO);
         break;
       }
       previousActions = described;
@@ -98,7 +114,7 @@ public final class Reconciler {
       }
     }
     return new RunReport(runId, checkOnly, desired.source(), start, Duration.ofNanos(System.nanoTime() - t0),
-        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication);
+        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication, seenServer);
   }
 
   /**

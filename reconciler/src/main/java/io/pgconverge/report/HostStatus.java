@@ -34,7 +34,12 @@ public record HostStatus(
 
   /** One replica peer as the primary sees it; {@code state} is "not connected" when it has no walsender. */
   public record Replica(String peer, String applicationName, String clientAddr, String state, String replayLsn,
-      long lagBytes, boolean streaming) {}
+      long lagBytes, boolean streaming, double lagSeconds) {
+    public Replica(String peer, String applicationName, String clientAddr, String state, String replayLsn, long lagBytes,
+        boolean streaming) {
+      this(peer, applicationName, clientAddr, state, replayLsn, lagBytes, streaming, -1);
+    }
+  }
 
   /**
    * @param plan what a run would do now: its refusals say what the host waits for (a former
@@ -63,10 +68,12 @@ public record HostStatus(
           ReplicationRow row = byName.remove(p.name());
           replicas.add(row == null
               ? new Replica(p.name(), null, null, "not connected", null, -1, false)
-              : new Replica(p.name(), row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming()));
+              : new Replica(p.name(), row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming(),
+                  row.lagSeconds()));
         }
         for (ReplicationRow row : byName.values()) {
-          replicas.add(new Replica(null, row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming()));
+          replicas.add(new Replica(null, row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming(),
+              row.lagSeconds()));
         }
       }
     }

@@ -24,7 +24,16 @@ public record RunReport(
     List<Refusal> refusals,
     List<String> pendingRestarts,
     List<String> problems,
-    List<RunStatus.ReplicationPeer> replication) {
+    List<RunStatus.ReplicationPeer> replication,
+    RunStatus.ServerView server) {
+
+  /** A report whose server role and timeline are unknown. */
+  public RunReport(String runId, boolean checkOnly, Path desiredState, Instant startedAt, Duration duration, List<Drift> drifts,
+      List<Outcome> outcomes, List<Refusal> refusals, List<String> pendingRestarts, List<String> problems,
+      List<RunStatus.ReplicationPeer> replication) {
+    this(runId, checkOnly, desiredState, startedAt, duration, drifts, outcomes, refusals, pendingRestarts, problems, replication,
+        RunStatus.ServerView.UNKNOWN);
+  }
 
   public RunReport {
     drifts = List.copyOf(drifts);
@@ -44,7 +53,7 @@ public record RunReport(
     List<RunStatus.ReplicationPeer> out = new java.util.ArrayList<>();
     for (HostStatus.Replica r : status.replication()) {
       out.add(new RunStatus.ReplicationPeer(r.peer() != null ? r.peer() : r.applicationName(),
-          r.streaming() ? "streaming" : r.state(), r.lagBytes()));
+          r.streaming() ? "streaming" : r.state(), r.lagBytes(), r.lagSeconds()));
     }
     status.walReceiver().ifPresent(w -> out.add(new RunStatus.ReplicationPeer(primaryName, w.status(), -1)));
     return out;

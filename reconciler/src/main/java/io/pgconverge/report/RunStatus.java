@@ -30,7 +30,14 @@ public record RunStatus(
     List<String> pendingRestarts,
     List<String> failures,
     DesiredStateStatus desiredState,
-    List<ReplicationPeer> replication) {
+    List<ReplicationPeer> replication,
+    ServerView server) {
+
+  /** A status whose server role and timeline are unknown. */
+  public RunStatus(String runId, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
+      List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication) {
+    this(runId, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, ServerView.UNKNOWN);
+  }
 
   public RunStatus {
     drifts = List.copyOf(drifts);
@@ -53,8 +60,32 @@ public record RunStatus(
     }
   }
 
-  /** Replication towards or from one peer; the lag is in bytes of WAL. */
-  public record ReplicationPeer(String peer, String state, long lagBytes) {}
+  /**
+   * Replication towards or from one peer; the lag is in bytes of WAL and in seconds of replay
+   * (each -1 when unknown). {@code state} is "streaming" when WAL flows.
+   */
+  public record ReplicationPeer(String peer, String state, long lagBytes, double lagSeconds) {
+    public ReplicationPeer(String peer, String state, long lagBytes) {
+      this(peer, state, lagBytes, -1);
+    }
+
+    public boolean connected() {
+      return "streaming".equals(state);
+    }
+  }
+
+  /**
+   * What the last observation saw of the server: its role ({@code primary}, {@code replica}, or
+   * {@code none} when no server answered) and timeline (0 when unknown).
+   */
+  public record ServerView(String role, int timeline) {
+    public static final ServerView UNKNOWN = new ServerView("none", 0);
+
+    /** The server's role and timeline as a host status shows them. */
+    public static ServerView of(HostStatus s) {
+      return s.server().equals("running") ? new ServerView(s.inRecovery() ? "replica" : "primary", s.timeline()) : UNKNOWN;
+    }
+  }
 
   /** The status after a run of the loop. */
   public static RunStatus of(RunReport report, Instant finishedAt, DesiredStateStatus desiredState) {
@@ -68,7 +99,7 @@ public record RunStatus(
       failures.add("refused " + r.message());
     }
     return new RunStatus(report.runId(), finishedAt, report.result(), report.duration(), report.drifts(),
-        report.pendingRestarts(), failures, desiredState, report.replication());
+        report.pendingRestarts(), failures, desiredState, report.replication(), report.server());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */

@@ -81,10 +81,15 @@ class DaemonIT {
         assertThat(next.path("duration_seconds").asDouble()).isPositive();
         Map<String, Double> m = d.metrics();
         assertThat(m).containsEntry("pgconverge_last_run_success", 1.0)
-            .containsEntry("pgconverge_drift_items", 0.0)
+            .containsEntry("pgconverge_drift_items{kind=\"setting\"}", 0.0)
+            .containsEntry("pgconverge_role{role=\"primary\"}", 1.0)
+            .containsEntry("pgconverge_timeline", 1.0)
             .containsEntry("pgconverge_pending_restart", 0.0)
             .containsEntry("pgconverge_desired_state_valid", 1.0)
             .containsKey("pgconverge_last_run_duration_seconds");
+        assertThat(m.entrySet().stream().filter(e -> e.getKey().startsWith("pgconverge_runs_total{"))
+                .mapToDouble(Map.Entry::getValue).sum())
+            .as("runs counted across runs of the daemon").isGreaterThanOrEqualTo(2.0);
         assertThat(m.get("pgconverge_last_run_timestamp_seconds")).isCloseTo(Instant.now().getEpochSecond(), org.assertj.core.data.Offset.offset(30.0));
         assertThat(TestHost.read(DaemonProcess.metricsFile(host))).contains("# TYPE pgconverge_replication_lag_bytes gauge");
 

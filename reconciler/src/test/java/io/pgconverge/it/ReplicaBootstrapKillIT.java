@@ -94,6 +94,11 @@ class ReplicaBootstrapKillIT {
    * which is a wrapper limiting the transfer rate.
    */
   static Path slowBaseBackupBin(Path dir) throws IOException {
+    return slowBaseBackupBin(dir, "512k");
+  }
+
+  /** The same, with pg_basebackup held to {@code rate} per second ({@code --max-rate}). */
+  static Path slowBaseBackupBin(Path dir, String rate) throws IOException {
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (Stream<Path> files = Files.list(TestHost.PG_BIN)) {
@@ -106,7 +111,7 @@ class ReplicaBootstrapKillIT {
     Path wrapper = dir.resolve("pg_basebackup");
     Files.writeString(wrapper,
         "#!/bin/sh\n# the product's arguments first, so that --version still works\nexec "
-            + TestHost.PG_BIN.resolve("pg_basebackup") + " \"$@\" --max-rate=512k\n");
+            + TestHost.PG_BIN.resolve("pg_basebackup") + " \"$@\" --max-rate=" + rate + "\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
     return dir;
   }

@@ -203,6 +203,13 @@ class ThreeNodeClusterIT {
     assertThat(lagSamples).as(String.join("\n", Files.readAllLines(metrics))).hasSize(2)
         .anyMatch(l -> l.startsWith("pgconverge_replication_lag_bytes{peer=\"node2\"} "))
         .anyMatch(l -> l.startsWith("pgconverge_replication_lag_bytes{peer=\"node3\"} "));
+    String text = Files.readString(metrics);
+    assertThat(text).as(text).contains("pgconverge_replication_connected{peer=\"node2\"} 1\n")
+        .contains("pgconverge_replication_connected{peer=\"node3\"} 1\n")
+        .contains("pgconverge_role{role=\"primary\"} 1\n")
+        .containsPattern("(?m)^pgconverge_timeline [1-9][0-9]*$")
+        .containsPattern("(?m)^pgconverge_replication_lag_seconds\\{peer=\"node2\"\\} [0-9.]+$")
+        .containsPattern("(?m)^pgconverge_replication_lag_seconds\\{peer=\"node3\"\\} [0-9.]+$");
   }
 
   /** Converges the cluster primary first, when the first test did not run (or failed early). */

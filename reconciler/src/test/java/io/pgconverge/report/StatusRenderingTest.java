@@ -103,7 +103,8 @@ class StatusRenderingTest {
 
     assertThat(samples).containsEntry("pgconverge_last_run_timestamp_seconds", END.toEpochMilli() / 1000.0)
         .containsEntry("pgconverge_last_run_success", 1.0)
-        .containsEntry("pgconverge_drift_items", 1.0)
+        .containsEntry("pgconverge_drift_items{kind=\"setting\"}", 1.0)
+        .containsEntry("pgconverge_drift_items{kind=\"role\"}", 0.0)
         .containsEntry("pgconverge_pending_restart", 2.0)
         .containsEntry("pgconverge_desired_state_valid", 0.0)
         .containsEntry("pgconverge_last_run_duration_seconds", 0.007)
@@ -113,14 +114,15 @@ class StatusRenderingTest {
     for (String line : text.lines().toList()) {
       if (line.startsWith("# TYPE ")) {
         typed.add(line.split(" ")[2]);
-        assertThat(line).endsWith(" gauge");
+        assertThat(line).endsWith(line.contains("_total ") ? " counter" : " gauge");
       } else if (line.startsWith("# HELP ")) {
         helped.add(line.split(" ")[2]);
       }
     }
-    assertThat(typed).containsExactly("pgconverge_last_run_timestamp_seconds", "pgconverge_last_run_success",
-        "pgconverge_drift_items", "pgconverge_pending_restart", "pgconverge_replication_lag_bytes",
-        "pgconverge_desired_state_valid", "pgconverge_last_run_duration_seconds");
+    assertThat(typed).containsExactly("pgconverge_build_info", "pgconverge_last_run_timestamp_seconds",
+        "pgconverge_last_run_success", "pgconverge_runs_total", "pgconverge_drift_items", "pgconverge_pending_restart",
+        "pgconverge_role", "pgconverge_timeline", "pgconverge_replication_connected", "pgconverge_replication_lag_bytes",
+        "pgconverge_replication_lag_seconds", "pgconverge_desired_state_valid", "pgconverge_last_run_duration_seconds");
     assertThat(helped).isEqualTo(typed);
     assertThat(text).endsWith("\n");
   }
@@ -132,6 +134,36 @@ class StatusRenderingTest {
     assertThat(samples.keySet()).noneMatch(k -> k.startsWith("pgconverge_replication_lag_bytes"));
     assertThat(samples).containsEntry("pgconverge_last_run_success", 0.0).containsEntry("pgconverge_desired_state_valid", 0.0);
     assertThat(MetricsText.render(s)).contains("# TYPE pgconverge_replication_lag_bytes gauge\n");
+  }
+
+  @Test
+  void metricsSayTheRoleTimelineWhichReplicasStreamTheirLagInSecondsAndCountRunsByResult() {
+    RunStatus s = new RunStatus("r", END, RunResult.CHANGED, Duration.ofMillis(7), List.of(), List.of(), List.of(), valid(),
+        List.of(new RunStatus.ReplicationPeer("node2", "streaming", 4096, 0.25),
+            new RunStatus.ReplicationPeer("node3", "not connected", -1, -1)),
+        new RunStatus.ServerView("primary", 3));
+
+    Map<String, Double> m = parse(MetricsText.render(s, Map.of(RunResult.IN_SYNC, 41L, RunResult.CHANGED, 2L)));
+
+    assertThat(m).containsEntry("pgconverge_role{role=\"primary\"}", 1.0)
+        .containsEntry("pgconverge_role{role=\"replica\"}", 0.0)
+        .containsEntry("pgconverge_role{role=\"none\"}", 0.0)
+        .containsEntry("pgconverge_timeline", 3.0)
+        .containsEntry("pgconverge_replication_connected{peer=\"node2\"}", 1.0)
+        .containsEntry("pgconverge_replication_connected{peer=\"node3\"}", 0.0)
+        .containsEntry("pgconverge_replication_lag_seconds{peer=\"node2\"}", 0.25)
+        .doesNotContainKey("pgconverge_replication_lag_seconds{peer=\"node3\"}")
+        .containsEntry("pgconverge_runs_total{result=\"in-sync\"}", 41.0)
+        .containsEntry("pgconverge_runs_total{result=\"changed\"}", 2.0)
+        .containsEntry("pgconverge_runs_total{result=\"failed\"}", 0.0)
+        .containsEntry("pgconverge_build_info{version=\"unknown\"}", 1.0);
+  }
+
+  @Test
+  void aServerThatDidNotAnswerHasRoleNoneAndTimelineZero() {
+    Map<String, Double> m = parse(MetricsText.render(RunStatus.of(report(List.of(), List.of()), END, valid())));
+    assertThat(m).containsEntry("pgconverge_role{role=\"none\"}", 1.0).containsEntry("pgconverge_timeline", 0.0)
+        .containsEntry("pgconverge_runs_total{result=\"in-sync\"}", 1.0);
   }
 
   /** Sample lines as "name{labels}" → value, as a Prometheus text parser reads them. */
