@@ -106,6 +106,7 @@ class StatusRenderingTest {
         .containsEntry("pgconverge_drift_items", 1.0)
         .containsEntry("pgconverge_pending_restart", 2.0)
         .containsEntry("pgconverge_desired_state_valid", 0.0)
+        .containsEntry("pgconverge_desired_state_problems", 1.0)
         .containsEntry("pgconverge_last_run_duration_seconds", 0.007)
         .containsEntry("pgconverge_replication_lag_bytes{peer=\"node\\\"2\"}", 1024.0);
     List<String> typed = new ArrayList<>();
@@ -120,7 +121,7 @@ class StatusRenderingTest {
     }
     assertThat(typed).containsExactly("pgconverge_last_run_timestamp_seconds", "pgconverge_last_run_success",
         "pgconverge_drift_items", "pgconverge_pending_restart", "pgconverge_replication_lag_bytes",
-        "pgconverge_desired_state_valid", "pgconverge_last_run_duration_seconds");
+        "pgconverge_desired_state_valid", "pgconverge_desired_state_problems", "pgconverge_last_run_duration_seconds");
     assertThat(helped).isEqualTo(typed);
     assertThat(text).endsWith("\n");
   }
