@@ -17,14 +17,24 @@ import java.util.regex.Pattern;
  * reads it: {@code postgres -D <scratch dir> -C port} loads the file exactly as the server would
  * and exits 1 with the server's own message for an unknown name or a wrong value. Writes only in
  * a private scratch directory, which it removes.
+ *
+ * <p>The last content a binary accepted is remembered in memory, so the same file judged twice in
+ * a process (before a pushed desired state is adopted, then before it is written) runs the server
+ * once.
  */
 public final class ConfigValidator {
   private static final Pattern LINE = Pattern.compile("line (\\d+)");
 
+  private static Path acceptedBin;
+  private static String acceptedContent;
+
   private ConfigValidator() {}
 
   /** Returns the server's complaints (empty when the file is accepted). */
-  public static List<String> problems(Path bin, String content) throws IOException {
+  public static synchronized List<String> problems(Path bin, String content) throws IOException {
+    if (bin.equals(acceptedBin) && content.equals(acceptedContent)) {
+      return List.of();
+    }
     Path dir = Files.createTempDirectory("pgconverge-validate-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
@@ -32,6 +42,8 @@ public final class ConfigValidator {
       CommandResult r = Commands.run(
           List.of(bin.resolve("postgres").toString(), "-D", dir.toString(), "-C", "port"), Duration.ofSeconds(30));
       if (r.ok()) {
+        acceptedBin = bin;
+        acceptedContent = content;
         return List.of();
       }
       List<String> lines = (r.stderr() + "\n" + r.stdout()).lines()

@@ -10,6 +10,7 @@ import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.loop.Reconciler;
+import io.pgconverge.loop.ServerAcceptance;
 import io.pgconverge.observe.HostProbe;
 import io.pgconverge.report.HostStatus;
 import io.pgconverge.report.StatusJson;
@@ -47,7 +48,7 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
-      "1:the desired state is invalid or the command line is wrong; nothing touched",
+      "1:the desired state is invalid (also: the server rejects its postgresql.conf) or the command line is wrong; nothing touched",
       "2:changes applied (check: drift found)",
       "4:something failed (check: could not observe)",
       "6:changes applied and something failed",
@@ -103,17 +104,22 @@ public final class Main {
       Logger log = LoggerFactory.getLogger("pgconverge");
       LoadResult loaded = DesiredStateLoader.load(opts.config.toAbsolutePath(), Hostname.get());
       if (loaded instanceof LoadResult.Invalid invalid) {
-        for (Problem p : invalid.problems()) {
-          log.error("invalid desired state: {}", p);
-        }
-        log.error("{} result=invalid problems={} desired_state={}", spec.name(), invalid.problems().size(), opts.config);
-        return 1;
+        return refuseInvalid(invalid.problems(), log);
       }
       DesiredState desired = ((LoadResult.Valid) loaded).state();
       if (RunAs.isRoot()) {
         return RunAs.reexec(desired.postgres().user(), spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
       }
       return runAsUser(desired, log);
+    }
+
+    /** Logs each problem of an invalid desired state and the summary line; returns exit code 1. */
+    int refuseInvalid(List<Problem> problems, Logger log) {
+      for (Problem p : problems) {
+        log.error("invalid desired state: {}", p);
+      }
+      log.error("{} result=invalid problems={} desired_state={}", spec.name(), problems.size(), opts.config);
+      return 1;
     }
   }
 
@@ -130,6 +136,10 @@ public final class Main {
 
     @Override
     int runAsUser(DesiredState desired, Logger log) throws java.io.IOException {
+      List<Problem> rejected = ServerAcceptance.judge(desired);
+      if (!rejected.isEmpty()) {
+        return refuseInvalid(rejected, log); // refused whole: nothing of it is applied
+      }
       RunLock lock = null;
       if (!checkOnly()) {
         try {

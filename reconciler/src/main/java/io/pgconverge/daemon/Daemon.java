@@ -8,6 +8,7 @@ import io.pgconverge.desired.Problem;
 import io.pgconverge.desired.Schedule;
 import io.pgconverge.host.Commands;
 import io.pgconverge.loop.Reconciler;
+import io.pgconverge.loop.ServerAcceptance;
 import io.pgconverge.plan.PlanContext;
 import io.pgconverge.report.RunLog;
 import io.pgconverge.report.RunReport;
@@ -56,8 +57,10 @@ import org.slf4j.MDC;
  *       (schedule, jitter, backoff after a failure); a new desired-state file ({@link
  *       DesiredStateWatcher}) or SIGHUP fires a second trigger at once. A missed trigger fires once
  *       (misfire: fire now), never replayed.
- *   <li>Each run re-reads the file. Invalid: its problems are logged and written to the status
- *       file, and the last valid state keeps being enforced; without one the daemon waits.
+ *   <li>Each run re-reads the file. Invalid — it does not load, or the server binary rejects the
+ *       postgresql.conf it renders ({@link ServerAcceptance}, asked once per new file): its
+ *       problems are logged and written to the status file, and the last valid state keeps being
+ *       enforced, whole (hand edits of managed files are reverted); without one the daemon waits.
  *   <li>SIGTERM (shutdown hook): no new action starts, a running initdb/pg_basebackup is killed
  *       with its process tree, the current run ends, a staging directory left beside PGDATA is
  *       removed; the PostgreSQL server is never stopped.
@@ -83,6 +86,7 @@ public final class Daemon {
   private final StatusFiles statusFiles;
   private volatile boolean stopping;
   private final Reconciler reconciler;
+  private final ServerAcceptance acceptance = new ServerAcceptance();
   private Scheduler scheduler;
   private DesiredStateWatcher watcher;
   private RunLock lock;
@@ -214,6 +218,8 @@ public final class Daemon {
           problems.add(p.toString());
           LOG.warn("invalid desired state: {}", p);
         }
+      } else if (rejectedByServer(((LoadResult.Valid) loaded).state(), problems)) {
+        // reported; the last valid state keeps being enforced below
       } else {
         DesiredState candidate = ((LoadResult.Valid) loaded).state();
         try {
@@ -261,6 +267,20 @@ public final class Daemon {
         running.unlock();
       }
     }
+  }
+
+  /**
+   * True when the server binary rejects the postgresql.conf {@code candidate} renders (asked once
+   * per new file, never for the state being enforced); each problem is logged and added to {@code
+   * problems}.
+   */
+  private boolean rejectedByServer(DesiredState candidate, List<String> problems) {
+    List<Problem> rejected = candidate == lastValid ? List.of() : acceptance.problems(candidate);
+    for (Problem p : rejected) {
+      problems.add(p.toString());
+      LOG.warn("invalid desired state: {}", p);
+    }
+    return !rejected.isEmpty();
   }
 
   private void scheduleNext(boolean failed, boolean waitingOnPeer, String cause) {

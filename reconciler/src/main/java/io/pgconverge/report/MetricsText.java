@@ -78,6 +78,8 @@ public final class MetricsText {
     }
     gauge(b, "pgconverge_desired_state_valid", "1 when the desired-state file on disk is valid, else 0.",
         s.desiredState().valid() ? "1" : "0");
+    gauge(b, "pgconverge_desired_state_problems", "Problems found in the desired-state file on disk (0 when it is valid).",
+        Integer.toString(s.desiredState().problems().size()));
     gauge(b, "pgconverge_last_run_duration_seconds", "How long the last run took.", seconds(s.duration().toNanos() / 1e9));
     return b.toString();
   }

@@ -42,7 +42,7 @@ class DaemonIT {
   }
 
   /** Replaces the desired-state file as config management does: a new file renamed over it. */
-  private static Instant push(TestHost host, String yaml) {
+  static Instant push(TestHost host, String yaml) {
     Path tmp = host.dir().resolve(".desired-state.yaml.new");
     try {
       Files.writeString(tmp, yaml, StandardCharsets.UTF_8);

@@ -32,7 +32,7 @@ class InvalidSettingIT {
 
       host.desired().setting("wal_level", "replicaa");
       host.writeDesired();
-      ProcessResult apply = cli.apply().assertExit(4);
+      ProcessResult apply = cli.apply().assertExit(1);
 
       assertThat(apply.output())
           .as(apply.describe())
@@ -57,7 +57,7 @@ class InvalidSettingIT {
 
       host.desired().setting("wal_levle", "replica").setting("work_mem", "8MB");
       host.writeDesired();
-      ProcessResult apply = cli.apply().assertExit(4);
+      ProcessResult apply = cli.apply().assertExit(1);
 
       assertThat(apply.output())
           .as(apply.describe())

@@ -89,6 +89,38 @@ public final class Psql {
     return r.exitCode() == 0 && r.stdout().trim().equals(role);
   }
 
+  /**
+   * True when {@code role} can log in over TCP to 127.0.0.1 with {@code password}, which psql reads
+   * from a passfile (UTF-8, mode 0600, removed afterwards): unlike an environment variable, its
+   * bytes do not depend on the test JVM's locale. libpq applies SASLprep to it, as for any password.
+   */
+  public boolean canLogInWithPassfile(String role, String password) {
+    java.nio.file.Path passfile = null;
+    try {
+      passfile = java.nio.file.Files.createTempFile(host.dir(), ".pgpass-", "",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      java.nio.file.Files.writeString(passfile, io.pgconverge.pg.Passfile.render("127.0.0.1", host.port(), role, password),
+          java.nio.charset.StandardCharsets.UTF_8);
+      ProcessResult r = Processes.run(
+          List.of(psql(), "-X", "-A", "-t", "-w", "-h", "127.0.0.1", "-p", Integer.toString(host.port()), "-U", role,
+              "-d", "postgres", "-c", "select current_user"),
+          Map.of("PGPASSFILE", passfile.toString(), "PGCONNECT_TIMEOUT", "10", "PGSSLMODE", "disable"),
+          TIMEOUT);
+      return r.exitCode() == 0 && r.stdout().trim().equals(role);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      if (passfile != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(passfile);
+        } catch (java.io.IOException e) {
+          // the host directory is deleted with the host
+        }
+      }
+    }
+  }
+
   private String psql() {
     return host.pgBin().resolve("psql").toString();
   }

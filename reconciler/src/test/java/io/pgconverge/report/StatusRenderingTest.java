@@ -107,6 +107,7 @@ class StatusRenderingTest {
         .containsEntry("pgconverge_drift_items{kind=\"role\"}", 0.0)
         .containsEntry("pgconverge_pending_restart", 2.0)
         .containsEntry("pgconverge_desired_state_valid", 0.0)
+        .containsEntry("pgconverge_desired_state_problems", 1.0)
         .containsEntry("pgconverge_last_run_duration_seconds", 0.007)
         .containsEntry("pgconverge_replication_lag_bytes{peer=\"node\\\"2\"}", 1024.0);
     List<String> typed = new ArrayList<>();
@@ -122,7 +123,8 @@ class StatusRenderingTest {
     assertThat(typed).containsExactly("pgconverge_build_info", "pgconverge_last_run_timestamp_seconds",
         "pgconverge_last_run_success", "pgconverge_runs_total", "pgconverge_drift_items", "pgconverge_pending_restart",
         "pgconverge_role", "pgconverge_timeline", "pgconverge_replication_connected", "pgconverge_replication_lag_bytes",
-        "pgconverge_replication_lag_seconds", "pgconverge_desired_state_valid", "pgconverge_last_run_duration_seconds");
+        "pgconverge_replication_lag_seconds", "pgconverge_desired_state_valid", "pgconverge_desired_state_problems",
+        "pgconverge_last_run_duration_seconds");
     assertThat(helped).isEqualTo(typed);
     assertThat(text).endsWith("\n");
   }
