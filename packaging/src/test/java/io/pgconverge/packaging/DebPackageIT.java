@@ -134,8 +134,23 @@ class DebPackageIT {
     assertThat(shipped).containsExactlyInAnyOrderElementsOf(classPath);
     assertThat(home.resolve("desired-state.schema.json")).exists();
     assertThat(Path.of("/usr/share/man/man1/pgconverge.1.gz")).exists();
+    assertThat(Path.of("/usr/share/man/man1/pgconverge-apply.1.gz")).exists();
+    assertThat(Host.run("man", "-w", "pgconverge-status").ok().output().trim())
+        .isEqualTo("/usr/share/man/man1/pgconverge-status.1.gz");
+    assertThat(mode("/usr/share/bash-completion/completions/pgconverge")).isEqualTo("644 root root");
+    assertThat(mode("/usr/share/zsh/vendor-completions/_pgconverge")).isEqualTo("644 root root");
     assertThat(Path.of("/usr/share/doc/pgconverge/changelog.gz")).exists();
-    assertThat(Path.of("/usr/share/doc/pgconverge/copyright")).exists();
+    // Machine-readable copyright (DEP-5): pgconverge itself is Apache-2.0, no reserved rights.
+    String copyright = Files.readString(Path.of("/usr/share/doc/pgconverge/copyright"));
+    assertThat(copyright)
+        .startsWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n")
+        .contains("\nFiles: *\nCopyright: 2026 pgconverge developers\nLicense: Apache-2.0\n")
+        .containsPattern("(?m)^License: Apache-2.0\\n Licensed under the Apache License")
+        .contains("/usr/share/common-licenses/Apache-2.0")
+        .doesNotContain("All rights reserved", "No licence");
+    String control = Host.run("dpkg-query", "-W", "-f=${Maintainer}", "pgconverge").ok().output();
+    assertThat(control).as("the project team, from packaging/pom.xml's pkg.maintainer")
+        .isEqualTo(System.getProperty("pkg.maintainer")).startsWith("pgconverge developers <");
 
     String conffiles = Host.run("dpkg-query", "-W", "-f=${Conffiles}", "pgconverge").ok().output();
     assertThat(conffiles).contains("/etc/default/pgconverge");
@@ -165,7 +180,11 @@ class DebPackageIT {
     assertThat(installed).containsExactlyInAnyOrderElementsOf(repoExamples).isNotEmpty();
     for (String name : installed) {
       Host.validateAsNode1("pgconverge", EXAMPLES.resolve(name), Map.of()).ok();
+      assertThat(Files.readAllLines(EXAMPLES.resolve(name)).get(0))
+          .as("%s names the installed schema for editors", name)
+          .isEqualTo("# yaml-language-server: $schema=/usr/share/pgconverge/desired-state.schema.json");
     }
+    assertThat(Path.of("/usr/share/pgconverge/desired-state.schema.json")).isRegularFile();
   }
 
   @Test

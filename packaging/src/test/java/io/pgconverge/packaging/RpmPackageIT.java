@@ -51,10 +51,38 @@ class RpmPackageIT {
         .contains("java-headless >= 1:17", "util-linux");
     assertThat(Host.run("rpm", "-qp", "--recommends", rpm.toString()).ok().output())
         .contains("postgresql-server");
+    assertThat(info)
+        .as("pgconverge is Apache-2.0; the other terms are the bundled libraries'")
+        .containsPattern("(?m)^License\\s*: Apache-2\\.0 AND ")
+        .doesNotContain("LicenseRef", "proprietary")
+        .as("no URL: the project has no public home page yet, and none is invented")
+        .doesNotContainPattern("(?m)^URL\\s*:");
+  }
+
+  @Test
+  void scriptletsAreSystemdsPresetMacrosExpanded() {
     String scripts = Host.run("rpm", "-qp", "--scripts", rpm.toString()).ok().output();
-    assertThat(scripts)
-        .contains("systemctl enable pgconverge.service", "systemctl try-restart pgconverge.service",
-            "systemctl stop pgconverge.service");
+    String post = section(scripts, "postinstall");
+    String preun = section(scripts, "preuninstall");
+    String postun = section(scripts, "postuninstall");
+    // %systemd_post: the preset on first install only; enabling is the preset's decision.
+    assertThat(post).contains("[ $1 -eq 1 ]", "systemctl --no-reload preset pgconverge.service")
+        .doesNotContain("systemctl enable");
+    // %systemd_preun: disable and stop on erase only, never on upgrade.
+    assertThat(preun).contains("[ $1 -eq 0 ]", "systemctl --no-reload disable pgconverge.service",
+        "systemctl stop pgconverge.service");
+    // %systemd_postun_with_restart: try-restart on upgrade (a stopped daemon stays stopped).
+    assertThat(postun).contains("[ $1 -ge 1 ]", "systemctl try-restart pgconverge.service");
+    assertThat(scripts).as("every macro was expanded").doesNotContain("%systemd", "%{");
+  }
+
+  /** The body of one scriptlet in `rpm --scripts` output. */
+  private static String section(String scripts, String name) {
+    int start = scripts.indexOf(name + " scriptlet");
+    assertThat(start).as("%s scriptlet", name).isNotNegative();
+    int end = scripts.indexOf(" scriptlet (using", start + name.length() + 10);
+    int lineStart = end < 0 ? scripts.length() : scripts.lastIndexOf('\n', end);
+    return scripts.substring(start, lineStart < start ? scripts.length() : lineStart);
   }
 
   @Test
@@ -71,8 +99,13 @@ class RpmPackageIT {
         .containsEntry("/usr/share/pgconverge/pgconverge.jar", "-rw-r--r-- root root")
         .containsEntry("/usr/lib/systemd/system/pgconverge.service", "-rw-r--r-- root root")
         .containsEntry("/etc/sysconfig/pgconverge", "-rw-r--r-- root root")
-        .containsKeys("/usr/share/pgconverge/desired-state.schema.json",
-            "/usr/share/man/man1/pgconverge.1.gz",
+        .containsEntry("/usr/share/pgconverge/desired-state.schema.json", "-rw-r--r-- root root")
+        .containsEntry("/usr/share/bash-completion/completions/pgconverge", "-rw-r--r-- root root")
+        .containsEntry("/usr/share/zsh/site-functions/_pgconverge", "-rw-r--r-- root root")
+        .containsEntry("/usr/lib/systemd/system-preset/50-pgconverge.preset", "-rw-r--r-- root root")
+        .containsEntry("/usr/share/licenses/pgconverge/LICENSE", "-rw-r--r-- root root")
+        .containsKeys("/usr/share/man/man1/pgconverge.1.gz",
+            "/usr/share/man/man1/pgconverge-apply.1.gz",
             "/usr/share/doc/pgconverge/copyright",
             "/usr/share/doc/pgconverge/changelog.gz",
             "/usr/share/doc/pgconverge/examples/single-primary.yaml",
@@ -85,6 +118,7 @@ class RpmPackageIT {
     String flags = Host.run("rpm", "-qp", "--queryformat", "[%{FILENAMES} %{FILEFLAGS:fflags}\\n]",
         rpm.toString()).ok().output();
     assertThat(flags).containsPattern("(?m)^/etc/sysconfig/pgconverge c\\S*n");
+    assertThat(flags).as("%%license").containsPattern("(?m)^/usr/share/licenses/pgconverge/LICENSE l");
   }
 
   @Test
@@ -96,6 +130,10 @@ class RpmPackageIT {
     Map<String, String> env = Map.of("PGCONVERGE_HOME", unpacked.resolve("usr/share/pgconverge").toString());
     assertThat(Host.run(null, env, 60, launcher.toString(), "--version").ok().output())
         .contains("pgconverge " + System.getProperty("jar.version"));
+    assertThat(Files.readString(unpacked.resolve("usr/lib/systemd/system-preset/50-pgconverge.preset")))
+        .containsPattern("(?m)^enable pgconverge\\.service$");
+    assertThat(Files.readString(unpacked.resolve("usr/share/licenses/pgconverge/LICENSE")))
+        .contains("Apache License", "Version 2.0, January 2004", "END OF TERMS AND CONDITIONS");
     for (String example : List.of("single-primary.yaml", "three-node.yaml")) {
       Host.validateAsNode1(launcher.toString(),
           unpacked.resolve("usr/share/doc/pgconverge/examples/" + example), env).ok();

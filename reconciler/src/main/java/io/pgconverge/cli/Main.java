@@ -60,14 +60,23 @@ public final class Main {
   static final String DEFAULT_METRICS_FILE = "/run/pgconverge/metrics.prom";
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line as main runs it: a bad command line exits 1, with a suggestion when there is one. */
+  static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          ex.getCommandLine().getErr().println(ex.getMessage());
-          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println(ex.getMessage());
+          // "Did you mean: apply?" for `aply`, `apply --confg`; the usage help when nothing is close.
+          if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr())) {
+            c.usage(c.getErr());
+          }
           return 1;
         });
-    System.exit(cl.execute(args));
+    return cl;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -35,6 +35,15 @@ class DesiredStateExamplesTest {
         DesiredStateLoader.parse(text, example, "node1", SplittingHbaParser.INSTANCE));
   }
 
+  /** Editors with the YAML language server (VS Code, Neovim, ...) complete and check it. */
+  @ParameterizedTest
+  @MethodSource("examples")
+  void firstLinePointsEditorsAtTheSchema(Path example) throws IOException {
+    String first = Files.readAllLines(example).get(0);
+    assertThat(first).isEqualTo("# yaml-language-server: $schema=../resources/desired-state.schema.json");
+    assertThat(example.resolveSibling(first.substring(first.indexOf('=') + 1))).isRegularFile();
+  }
+
   @Test
   void shipsTheSinglePrimaryAndTheThreeNodeExample() throws IOException {
     assertThat(examples().map(p -> p.getFileName().toString()))

@@ -64,6 +64,40 @@ class DesiredStateSchemaTest {
         .containsExactlyInAnyOrderElementsOf(DesiredStateKeys.OWNED_SETTINGS.keySet());
   }
 
+  @Test
+  void describesEveryPropertySoAnEditorCanShowWhatItMeans() {
+    List<String> undescribed = new ArrayList<>();
+    collectUndescribed(schema, "", undescribed);
+    assertThat(undescribed).as("properties without a description").isEmpty();
+    assertThat(schema.at("/properties/postgres/description").asText()).isNotBlank();
+    assertThat(schema.at("/$defs/role/properties/login/description").asText()).isNotBlank();
+  }
+
+  /** Every property declared under a "properties" keyword, except in an "if" (a condition, not a declaration). */
+  private static void collectUndescribed(JsonNode node, String path, List<String> out) {
+    if (!node.isContainerNode()) {
+      return;
+    }
+    JsonNode props = node.path("properties");
+    if (props.isObject()) {
+      props.fields().forEachRemaining(e -> {
+        if (e.getValue().path("description").asText("").isBlank()) {
+          out.add(path + "/properties/" + e.getKey());
+        }
+      });
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        collectUndescribed(node.get(i), path + "/" + i, out);
+      }
+    }
+    node.fields().forEachRemaining(e -> {
+      if (!e.getKey().equals("if")) {
+        collectUndescribed(e.getValue(), path + "/" + e.getKey(), out);
+      }
+    });
+  }
+
   private static JsonNode def(String name) {
     JsonNode node = schema.path("$defs").path(name);
     assertThat(node.isObject()).as("$defs/" + name).isTrue();
