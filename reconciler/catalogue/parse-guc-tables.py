@@ -19,7 +19,9 @@ Checked against the servers: on the REL_15 branch point it gives build-catalogue
 the PostgreSQL 15.18 binary except enable_group_by_reordering (removed before 15.0),
 extension_destdir (a Debian patch), restrict_nonsystem_relation_kind (15.8) and
 server_version_num; on the 14.13 tree, the rows of a 14.13 server built from it except
-default_toast_compression (that build had no LZ4) and server_version_num.
+default_toast_compression (that build had no LZ4) and server_version_num; on the 17.4 src/, the
+rows of a server built from it except default_toast_compression and wal_compression (no LZ4 nor
+zstd in that build).
 """
 import glob
 import os
@@ -33,7 +35,7 @@ DEFINED = {
     "HAVE_SYSLOG", "HAVE_SYNCFS", "USE_LZ4", "USE_ZSTD", "USE_SSL", "USE_OPENSSL", "TRACE_SORT",
     "USE_DSM_POSIX", "USE_DSM_SYSV", "USE_DSM_MMAP", "HAVE_UNIX_SOCKETS", "USE_PREFETCH", "HAVE_FDATASYNC",
     "OPEN_DATASYNC_FLAG", "OPEN_SYNC_FLAG", "HAVE_POLL_H", "PG_KRB_SRVTAB", "USE_LIBXML",
-    "HAVE_POSIX_FADVISE", "USE_POSIX_FADVISE", "USE_INJECTION_POINTS_NOT",
+    "HAVE_POSIX_FADVISE", "USE_POSIX_FADVISE", "O_SYNC", "O_DSYNC",
 }
 CONSTANTS = {
     "INT_MAX": 2147483647, "INT_MIN": -2147483648, "PG_INT32_MAX": 2147483647,

@@ -38,8 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SettingCatalogueIT {
-  private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
-  private static final SettingCatalogue PG15 = SettingCatalogue.of(15);
+  /** The installed PostgreSQL 15 by default; another major's bin directory and number may be given. */
+  private static final Path BIN =
+      Path.of(System.getProperty("pgconverge.it.catalogue.bin", "/usr/lib/postgresql/15/bin"));
+  private static final SettingCatalogue PG15 =
+      SettingCatalogue.of(Integer.parseInt(System.getProperty("pgconverge.it.catalogue.major", "15")));
 
   /**
    * What the check cannot know, so the table leaves it out: values only a check hook of the server
