@@ -7,6 +7,8 @@ import io.pgconverge.desired.YamlNode.ScalarKind;
 import io.pgconverge.desired.YamlNode.Sequence;
 import io.pgconverge.pg.HbaLine;
 import io.pgconverge.pg.HbaSyntaxException;
+import io.pgconverge.pg.SettingCatalogue;
+import io.pgconverge.pg.SettingCheck;
 import java.nio.file.InvalidPathException;
 import java.time.Duration;
 import java.nio.file.Path;
@@ -267,7 +269,9 @@ final class DesiredStateBinder {
     List<String> initdb = optional(s, "initdb").map(this::initdbArgs).orElse(List.of());
     Map<String, SourceLocation> settingKeys = new LinkedHashMap<>();
     Map<String, String> settings =
-        optional(s, "settings").map(n -> settings(n, settingKeys)).orElse(Map.of());
+        optional(s, "settings")
+            .map(n -> settings(n, settingKeys, SettingCatalogue.forHost(bin, PgVersionFile.read(data))))
+            .orElse(Map.of());
     Optional<YamlNode> socketNode = optional(s, "socket_directory");
     Path socket =
         socketNode.isPresent()
@@ -377,7 +381,8 @@ final class DesiredStateBinder {
     return ok ? args : null;
   }
 
-  private Map<String, String> settings(YamlNode node, Map<String, SourceLocation> keys) {
+  private Map<String, String> settings(
+      YamlNode node, Map<String, SourceLocation> keys, SettingCatalogue catalogue) {
     if (!(node instanceof Mapping m)) {
       problem(node.location(), "postgres.settings", "must be a mapping of setting names to values, got " + node.describe());
       return null;
@@ -406,6 +411,14 @@ final class DesiredStateBinder {
             value.location(),
             field,
             "has no value; write one (use '' for an empty string), or remove the line to leave the server's default");
+        ok = false;
+        continue;
+      }
+      Optional<String> wrong = DesiredStateKeys.OWNED_SETTINGS.containsKey(e.key())
+          ? Optional.empty()
+          : SettingCheck.problem(catalogue, e.key(), value.text());
+      if (wrong.isPresent()) {
+        problem(value.location(), field, wrong.get());
         ok = false;
         continue;
       }

@@ -147,7 +147,7 @@ class DesiredStateLoaderTest {
         .containsEntry("auto_explain.log_min_duration", "250ms")
         .containsEntry("search_path", "\"$user\", public")
         .containsEntry("checkpoint_completion_target", "0.9")
-        .containsEntry("quoted_on", "on");
+        .containsEntry("enable_partitionwise_join", "on");
   }
 
   @Test
