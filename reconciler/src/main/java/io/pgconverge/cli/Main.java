@@ -123,20 +123,25 @@ public final class Main {
 
     void afterRun(RunReport report, PrintStream out) {}
 
+    /** Another process holds the data directory's lock: refuse (exit 4); apply asks the daemon instead. */
+    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
+      log.error("{} refused: {}", spec.name(), held.getMessage());
+      return 4;
+    }
+
     /** Where apply writes the status and metrics files; check writes none. */
     StatusFiles statusFiles() {
       return null;
     }
 
     @Override
-    int runAsUser(DesiredState desired, Logger log) throws java.io.IOException {
+    int runAsUser(DesiredState desired, Logger log) throws java.io.IOException, InterruptedException {
       RunLock lock = null;
       if (!checkOnly()) {
         try {
           lock = RunLock.acquire(desired.postgres().data());
         } catch (RunLock.HeldException e) {
-          log.error("{} refused: {}", spec.name(), e.getMessage());
-          return 4;
+          return whenLockHeld(e, desired, log);
         } catch (java.io.IOException e) {
           log.error("{} refused: cannot take the lock {}: {}", spec.name(), RunLock.fileFor(desired.postgres().data()), e.toString());
           return 4;
@@ -208,9 +213,20 @@ public final class Main {
     Path metricsFile = Path.of(DEFAULT_METRICS_FILE);
   }
 
-  @Command(name = "apply", description = "Converge this host once.", mixinStandardHelpOptions = true)
+  @Command(name = "apply", mixinStandardHelpOptions = true,
+      description = {"Converge this host once.",
+          "Beside a running daemon (it holds the data directory's lock): ask it to run now (SIGHUP), wait for that"
+              + " run's result in its status file, print its lines and exit with its exit code."})
   static final class Apply extends ReconcileCommand {
     @CommandLine.Mixin StatusOptions status = new StatusOptions();
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "beside a running daemon: how long to wait for its run (default: 60)")
+    int timeoutSeconds = 60;
+
+    @Override
+    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
+      return DaemonRun.request(held, desired.postgres().data(), opts.config, java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)), log);
+    }
 
     boolean checkOnly() {
       return false;
@@ -260,12 +276,19 @@ public final class Main {
     @Option(names = "--diff", description = "print unified diffs of the files apply would rewrite")
     boolean diff;
 
+    @Option(names = "--json", description = "print the plan (drift, actions, refusals, pending restarts) as one JSON document")
+    boolean json;
+
     boolean checkOnly() {
       return true;
     }
 
     @Override
     void afterRun(RunReport report, PrintStream out) {
+      if (json) {
+        out.print(io.pgconverge.report.PlanJson.render(report));
+        out.flush();
+      }
       if (!diff) {
         return;
       }

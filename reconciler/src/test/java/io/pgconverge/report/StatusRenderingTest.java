@@ -94,7 +94,7 @@ class StatusRenderingTest {
 
   @Test
   void metricsTextHasHelpAndTypeForEveryMetricAndParsesBack() {
-    RunStatus s = new RunStatus("r", END, RunResult.IN_SYNC, Duration.ofMillis(7), List.of(WORK_MEM), List.of("a", "b"),
+    RunStatus s = new RunStatus("r", END.minusMillis(7), END, RunResult.IN_SYNC, Duration.ofMillis(7), List.of(WORK_MEM), List.of("a", "b"),
         List.of(), new RunStatus.DesiredStateStatus(FILE, false, List.of("x"), Optional.of(FILE)),
         List.of(new RunStatus.ReplicationPeer("node\"2", "streaming", 1024)));
 
