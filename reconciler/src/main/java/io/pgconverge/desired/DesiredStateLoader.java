@@ -37,7 +37,7 @@ public final class DesiredStateLoader {
     } catch (NoSuchFileException e) {
       return unreadable(file, "no such file");
     } catch (AccessDeniedException e) {
-      return unreadable(file, "permission denied");
+      return unreadable(file, io.pgconverge.host.FileAccess.permissionDenied(file));
     } catch (CharacterCodingException e) {
       return unreadable(file, "it is not UTF-8 text");
     } catch (IOException e) {
