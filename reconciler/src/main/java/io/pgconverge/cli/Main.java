@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
 import java.util.concurrent.Callable;
@@ -94,6 +95,19 @@ public final class Main {
     /** The command's work, as postgres.user, with a valid desired state. */
     abstract int runAsUser(DesiredState desired, Logger log) throws Exception;
 
+    /** The problems of the file on disk when the command goes on with {@link #fallback}'s state instead. */
+    List<Problem> invalidProblems = List.of();
+
+    /** A valid desired state to go on with while the file on disk is invalid; none by default (exit 1). */
+    Optional<DesiredState> fallback() {
+      return Optional.empty();
+    }
+
+    /** The file is invalid and there is no fallback: the problems were logged; returns the exit code (1). */
+    int invalidWithoutFallback(LoadResult.Invalid invalid) throws Exception {
+      return 1;
+    }
+
     @Override
     public Integer call() throws Exception {
       if (!List.of("text", "json").contains(opts.logFormat)) {
@@ -103,11 +117,17 @@ public final class Main {
       Logger log = LoggerFactory.getLogger("pgconverge");
       LoadResult loaded = DesiredStateLoader.load(opts.config.toAbsolutePath(), Hostname.get());
       if (loaded instanceof LoadResult.Invalid invalid) {
-        for (Problem p : invalid.problems()) {
-          log.error("invalid desired state: {}", p);
+        Optional<DesiredState> instead = fallback();
+        if (instead.isPresent()) {
+          invalidProblems = invalid.problems();
+          loaded = new LoadResult.Valid(instead.get());
+        } else {
+          for (Problem p : invalid.problems()) {
+            log.error("invalid desired state: {}", p);
+          }
+          log.error("{} result=invalid problems={} desired_state={}", spec.name(), invalid.problems().size(), opts.config);
+          return invalidWithoutFallback(invalid);
         }
-        log.error("{} result=invalid problems={} desired_state={}", spec.name(), invalid.problems().size(), opts.config);
-        return 1;
       }
       DesiredState desired = ((LoadResult.Valid) loaded).state();
       if (RunAs.isRoot()) {
@@ -165,6 +185,7 @@ public final class Main {
           Path source = desired.source();
           files.write(RunStatus.of(report, Instant.now(),
               new RunStatus.DesiredStateStatus(source, true, List.of(), Optional.of(source))));
+          files.saveLastValid(desired);
         }
         afterRun(report, new PrintStream(System.out, true, StandardCharsets.UTF_8));
         return report.result().exitCode();
@@ -180,25 +201,89 @@ public final class Main {
     @Option(names = "--status-file", paramLabel = "FILE", description = "the daemon's status file (default: /run/pgconverge/status.json)")
     Path statusFile = Path.of("/run/pgconverge/status.json");
 
+    @Option(names = "--cluster", description = "one row per peer, each asked directly over the network (see ClusterStatusCommand)")
+    boolean cluster;
+
+    /** While the file on disk is invalid: the copy of the last valid state the daemon keeps beside its status file. */
     @Override
-    int runAsUser(DesiredState desired, Logger log) throws Exception {
-      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
-      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
-      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-      com.fasterxml.jackson.databind.JsonNode lastRun = null;
+    Optional<DesiredState> fallback() {
+      Path copy = StatusFiles.lastValidCopy(statusFile);
+      return java.nio.file.Files.isReadable(copy) && DesiredStateLoader.load(copy, Hostname.get()) instanceof LoadResult.Valid v
+          ? Optional.of(v.state()) : Optional.empty();
+    }
+
+    /** The file is invalid and no valid copy is kept: its problems and the last run, side by side. */
+    @Override
+    int invalidWithoutFallback(LoadResult.Invalid invalid) throws Exception {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("desired_state", desiredState(invalid.problems(), null));
+      m.put("last_run", lastRun(LoggerFactory.getLogger("pgconverge")));
+      if (json) {
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
+      } else {
+        System.out.print(desiredStateLines(invalid.problems(), null));
+        System.out.print(lastRunLine((com.fasterxml.jackson.databind.JsonNode) m.get("last_run")));
+      }
+      return 1;
+    }
+
+    private Map<String, Object> desiredState(List<Problem> problems, Path enforcing) {
+      Map<String, Object> d = new java.util.LinkedHashMap<>();
+      d.put("file", opts.config.toString());
+      d.put("valid", problems.isEmpty());
+      d.put("problems", problems.stream().map(Object::toString).toList());
+      d.put("enforcing", enforcing == null ? null : enforcing.toString());
+      return d;
+    }
+
+    private String desiredStateLines(List<Problem> problems, Path enforcing) {
+      if (problems.isEmpty()) {
+        return "";
+      }
+      StringBuilder sb = new StringBuilder(String.format("%-10s %s is INVALID (%d problem(s)); %s%n", "desired", opts.config,
+          problems.size(), enforcing == null ? "no valid copy is kept (" + StatusFiles.lastValidCopy(statusFile)
+              + "): the daemon enforces nothing new until it is fixed"
+              : "shown with the last valid state, which the daemon keeps enforcing (" + enforcing + ")"));
+      problems.forEach(p -> sb.append(String.format("%-10s %s%n", "", p)));
+      return sb.toString();
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode lastRun(Logger log) {
       if (java.nio.file.Files.isReadable(statusFile)) {
         try {
-          lastRun = mapper.readTree(statusFile.toFile());
+          return new com.fasterxml.jackson.databind.ObjectMapper().readTree(statusFile.toFile());
         } catch (java.io.IOException e) {
           log.warn("cannot read the status file {}: {}", statusFile, e.getMessage());
         }
       }
+      return null;
+    }
+
+    private String lastRunLine(com.fasterxml.jackson.databind.JsonNode lastRun) {
+      return String.format("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
+          : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
+    }
+
+    @Override
+    int runAsUser(DesiredState desired, Logger log) throws Exception {
+      if (cluster) {
+        return ClusterStatusCommand.run(desired, json, System.out, statusFile);
+      }
+      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
+      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
+      com.fasterxml.jackson.databind.JsonNode lastRun = lastRun(log);
+      Path enforcing = invalidProblems.isEmpty() ? opts.config : desired.source();
       if (json) {
-        System.out.println(mapper.writeValueAsString(StatusJson.of(status, lastRun)));
+        Map<String, Object> m = StatusJson.of(status, lastRun);
+        m.put("desired_state", desiredState(invalidProblems, enforcing));
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
       } else {
+        System.out.print(desiredStateLines(invalidProblems, enforcing));
         System.out.print(status.table());
-        System.out.printf("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
-            : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
+        System.out.print(lastRunLine(lastRun));
+      }
+      if (!invalidProblems.isEmpty()) {
+        return 1;
       }
       return status.server().equals("running") ? 0 : 4;
     }

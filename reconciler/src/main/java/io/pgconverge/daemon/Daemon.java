@@ -255,6 +255,9 @@ public final class Daemon {
         }
       }
       statusFiles.write(status);
+      if (lastValid != null && problems.isEmpty()) {
+        statusFiles.saveLastValid(lastValid);
+      }
     } catch (RuntimeException e) {
       failed = true;
       cause = e.toString();

@@ -59,6 +59,16 @@ public final class DesiredStateLoader {
     return result;
   }
 
+  /**
+   * The text {@code state} was parsed from, when it is the last state {@link #load} returned
+   * (what the daemon keeps as a copy of the state it enforces); has no side effects.
+   */
+  public static java.util.Optional<String> textOf(DesiredState state) {
+    synchronized (DesiredStateLoader.class) {
+      return lastResult instanceof LoadResult.Valid v && v.state() == state ? java.util.Optional.of(lastText) : java.util.Optional.empty();
+    }
+  }
+
   // The daemon reads the file on every run; when its text has not changed, the (immutable) result
   // of the last parse is the answer, so a 1,000-line desired state is not parsed again every run.
   private static Path lastFile;
