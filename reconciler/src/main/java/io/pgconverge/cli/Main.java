@@ -52,7 +52,10 @@ import picocli.CommandLine.Parameters;
       "2:changes applied (check: drift found)",
       "4:something failed (check: could not observe)",
       "6:changes applied and something failed",
-      "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock"
+      "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock",
+      "apply beside a running daemon: the exit code of the daemon's run it asked for; 4 when it could not ask or no result came",
+      "status: 0 running, 1 the file on disk is invalid (the host is still shown), 4 not running",
+      "status --cluster: 0 every peer answered and is healthy, 2 something is unhealthy, 4 the peers could not be asked"
     })
 public final class Main {
   static final String DEFAULT_CONFIG = "/etc/pgconverge/desired-state.yaml";

@@ -45,11 +45,22 @@ public final class PackagedClusterProbe {
     return out;
   }
 
+  /** A parsed postgresql.conf and the modification time it was parsed at (the daemon asks on every run). */
+  private record Parsed(java.nio.file.attribute.FileTime modified, ConfFile file) {}
+
+  private static final java.util.Map<Path, Parsed> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
+
   static java.util.Optional<PackagedCluster> read(String version, Path dir) {
     Path conf = dir.resolve("postgresql.conf");
     ConfFile f;
     try {
-      f = ConfParser.parse(Files.readString(conf, StandardCharsets.UTF_8));
+      java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(conf);
+      Parsed p = PARSED.get(conf);
+      if (p == null || !p.modified().equals(modified)) {
+        p = new Parsed(modified, ConfParser.parse(Files.readString(conf, StandardCharsets.UTF_8)));
+        PARSED.put(conf, p);
+      }
+      f = p.file();
     } catch (IOException | ConfSyntaxException e) {
       return java.util.Optional.empty();
     }
