@@ -41,11 +41,7 @@ public final class PlanJson {
       g.writeArrayFieldStart("drift");
       for (Drift d : r.drifts()) {
         g.writeStartObject();
-        g.writeStringField("kind", d.kind().text());
-        g.writeStringField("subject", d.subject());
-        g.writeStringField("desired", d.desired());
-        g.writeStringField("actual", d.actual());
-        g.writeStringField("remedy", d.remedy());
+        StatusFileJson.driftFields(g, d);
         g.writeStringField("where", d.where());
         g.writeEndObject();
       }

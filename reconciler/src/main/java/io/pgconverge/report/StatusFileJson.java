@@ -42,11 +42,7 @@ public final class StatusFileJson {
       g.writeArrayFieldStart("drift");
       for (Drift d : s.drifts()) {
         g.writeStartObject();
-        g.writeStringField("kind", d.kind().text());
-        g.writeStringField("subject", d.subject());
-        g.writeStringField("desired", d.desired());
-        g.writeStringField("actual", d.actual());
-        g.writeStringField("remedy", d.remedy());
+        driftFields(g, d);
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -72,6 +68,15 @@ public final class StatusFileJson {
       throw new UncheckedIOException(e);
     }
     return out + "\n";
+  }
+
+  /** A drift's kind, subject, desired, actual and remedy, as the status file and {@code check --json} write them. */
+  static void driftFields(JsonGenerator g, Drift d) throws IOException {
+    g.writeStringField("kind", d.kind().text());
+    g.writeStringField("subject", d.subject());
+    g.writeStringField("desired", d.desired());
+    g.writeStringField("actual", d.actual());
+    g.writeStringField("remedy", d.remedy());
   }
 
   private static void strings(JsonGenerator g, String field, java.util.List<String> values) throws IOException {
