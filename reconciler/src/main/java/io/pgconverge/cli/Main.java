@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
 import java.util.concurrent.Callable;
@@ -52,7 +53,10 @@ import picocli.CommandLine.Parameters;
       "2:changes applied (check: drift found)",
       "4:something failed (check: could not observe)",
       "6:changes applied and something failed",
-      "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock"
+      "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock",
+      "apply beside a running daemon: the exit code of the daemon's run it asked for; 4 when it could not ask or no result came",
+      "status: 0 running, 1 the file on disk is invalid (the host is still shown), 4 not running",
+      "status --cluster: 0 every peer answered and is healthy, 2 something is unhealthy, 4 the peers could not be asked"
     })
 public final class Main {
   static final String DEFAULT_CONFIG = "/etc/pgconverge/desired-state.yaml";
@@ -104,6 +108,19 @@ public final class Main {
     /** The command's work, as postgres.user, with a valid desired state. */
     abstract int runAsUser(DesiredState desired, Logger log) throws Exception;
 
+    /** The problems of the file on disk when the command goes on with {@link #fallback}'s state instead. */
+    List<Problem> invalidProblems = List.of();
+
+    /** A valid desired state to go on with while the file on disk is invalid; none by default (exit 1). */
+    Optional<DesiredState> fallback() {
+      return Optional.empty();
+    }
+
+    /** The file is invalid and there is no fallback: the problems were logged; returns the exit code (1). */
+    int invalidWithoutFallback(LoadResult.Invalid invalid) throws Exception {
+      return 1;
+    }
+
     @Override
     public Integer call() throws Exception {
       if (!List.of("text", "json").contains(opts.logFormat)) {
@@ -113,7 +130,14 @@ public final class Main {
       Logger log = LoggerFactory.getLogger("pgconverge");
       LoadResult loaded = DesiredStateLoader.load(opts.config.toAbsolutePath(), Hostname.get());
       if (loaded instanceof LoadResult.Invalid invalid) {
-        return refuseInvalid(invalid.problems(), log);
+        Optional<DesiredState> instead = fallback();
+        if (instead.isPresent()) {
+          invalidProblems = invalid.problems();
+          loaded = new LoadResult.Valid(instead.get());
+        } else {
+          refuseInvalid(invalid.problems(), log);
+          return invalidWithoutFallback(invalid);
+        }
       }
       DesiredState desired = ((LoadResult.Valid) loaded).state();
       if (RunAs.isRoot()) {
@@ -138,13 +162,19 @@ public final class Main {
 
     void afterRun(RunReport report, PrintStream out) {}
 
+    /** Another process holds the data directory's lock: refuse (exit 4); apply asks the daemon instead. */
+    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
+      log.error("{} refused: {}", spec.name(), held.getMessage());
+      return 4;
+    }
+
     /** Where apply writes the status and metrics files; check writes none. */
     StatusFiles statusFiles() {
       return null;
     }
 
     @Override
-    int runAsUser(DesiredState desired, Logger log) throws java.io.IOException {
+    int runAsUser(DesiredState desired, Logger log) throws java.io.IOException, InterruptedException {
       List<Problem> rejected = ServerAcceptance.judge(desired);
       if (!rejected.isEmpty()) {
         return refuseInvalid(rejected, log); // refused whole: nothing of it is applied
@@ -154,8 +184,7 @@ public final class Main {
         try {
           lock = RunLock.acquire(desired.postgres().data());
         } catch (RunLock.HeldException e) {
-          log.error("{} refused: {}", spec.name(), e.getMessage());
-          return 4;
+          return whenLockHeld(e, desired, log);
         } catch (java.io.IOException e) {
           log.error("{} refused: cannot take the lock {}: {}", spec.name(), RunLock.fileFor(desired.postgres().data()), e.toString());
           return 4;
@@ -175,6 +204,7 @@ public final class Main {
           Path source = desired.source();
           files.write(RunStatus.of(report, Instant.now(),
               new RunStatus.DesiredStateStatus(source, true, List.of(), Optional.of(source))));
+          files.saveLastValid(desired);
         }
         afterRun(report, new PrintStream(System.out, true, StandardCharsets.UTF_8));
         return report.result().exitCode();
@@ -190,25 +220,89 @@ public final class Main {
     @Option(names = "--status-file", paramLabel = "FILE", description = "the daemon's status file (default: /run/pgconverge/status.json)")
     Path statusFile = Path.of("/run/pgconverge/status.json");
 
+    @Option(names = "--cluster", description = "one row per peer, each asked directly over the network (see ClusterStatusCommand)")
+    boolean cluster;
+
+    /** While the file on disk is invalid: the copy of the last valid state the daemon keeps beside its status file. */
     @Override
-    int runAsUser(DesiredState desired, Logger log) throws Exception {
-      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
-      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
-      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-      com.fasterxml.jackson.databind.JsonNode lastRun = null;
+    Optional<DesiredState> fallback() {
+      Path copy = StatusFiles.lastValidCopy(statusFile);
+      return java.nio.file.Files.isReadable(copy) && DesiredStateLoader.load(copy, Hostname.get()) instanceof LoadResult.Valid v
+          ? Optional.of(v.state()) : Optional.empty();
+    }
+
+    /** The file is invalid and no valid copy is kept: its problems and the last run, side by side. */
+    @Override
+    int invalidWithoutFallback(LoadResult.Invalid invalid) throws Exception {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("desired_state", desiredState(invalid.problems(), null));
+      m.put("last_run", lastRun(LoggerFactory.getLogger("pgconverge")));
+      if (json) {
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
+      } else {
+        System.out.print(desiredStateLines(invalid.problems(), null));
+        System.out.print(lastRunLine((com.fasterxml.jackson.databind.JsonNode) m.get("last_run")));
+      }
+      return 1;
+    }
+
+    private Map<String, Object> desiredState(List<Problem> problems, Path enforcing) {
+      Map<String, Object> d = new java.util.LinkedHashMap<>();
+      d.put("file", opts.config.toString());
+      d.put("valid", problems.isEmpty());
+      d.put("problems", problems.stream().map(Object::toString).toList());
+      d.put("enforcing", enforcing == null ? null : enforcing.toString());
+      return d;
+    }
+
+    private String desiredStateLines(List<Problem> problems, Path enforcing) {
+      if (problems.isEmpty()) {
+        return "";
+      }
+      StringBuilder sb = new StringBuilder(String.format("%-10s %s is INVALID (%d problem(s)); %s%n", "desired", opts.config,
+          problems.size(), enforcing == null ? "no valid copy is kept (" + StatusFiles.lastValidCopy(statusFile)
+              + "): the daemon enforces nothing new until it is fixed"
+              : "shown with the last valid state, which the daemon keeps enforcing (" + enforcing + ")"));
+      problems.forEach(p -> sb.append(String.format("%-10s %s%n", "", p)));
+      return sb.toString();
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode lastRun(Logger log) {
       if (java.nio.file.Files.isReadable(statusFile)) {
         try {
-          lastRun = mapper.readTree(statusFile.toFile());
+          return new com.fasterxml.jackson.databind.ObjectMapper().readTree(statusFile.toFile());
         } catch (java.io.IOException e) {
           log.warn("cannot read the status file {}: {}", statusFile, e.getMessage());
         }
       }
+      return null;
+    }
+
+    private String lastRunLine(com.fasterxml.jackson.databind.JsonNode lastRun) {
+      return String.format("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
+          : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
+    }
+
+    @Override
+    int runAsUser(DesiredState desired, Logger log) throws Exception {
+      if (cluster) {
+        return ClusterStatusCommand.run(desired, json, System.out, statusFile);
+      }
+      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
+      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
+      com.fasterxml.jackson.databind.JsonNode lastRun = lastRun(log);
+      Path enforcing = invalidProblems.isEmpty() ? opts.config : desired.source();
       if (json) {
-        System.out.println(mapper.writeValueAsString(StatusJson.of(status, lastRun)));
+        Map<String, Object> m = StatusJson.of(status, lastRun);
+        m.put("desired_state", desiredState(invalidProblems, enforcing));
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
       } else {
+        System.out.print(desiredStateLines(invalidProblems, enforcing));
         System.out.print(status.table());
-        System.out.printf("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
-            : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
+        System.out.print(lastRunLine(lastRun));
+      }
+      if (!invalidProblems.isEmpty()) {
+        return 1;
       }
       return status.server().equals("running") ? 0 : 4;
     }
@@ -223,9 +317,20 @@ public final class Main {
     Path metricsFile = Path.of(DEFAULT_METRICS_FILE);
   }
 
-  @Command(name = "apply", description = "Converge this host once.", mixinStandardHelpOptions = true)
+  @Command(name = "apply", mixinStandardHelpOptions = true,
+      description = {"Converge this host once.",
+          "Beside a running daemon (it holds the data directory's lock): ask it to run now (SIGHUP), wait for that"
+              + " run's result in its status file, print its lines and exit with its exit code."})
   static final class Apply extends ReconcileCommand {
     @CommandLine.Mixin StatusOptions status = new StatusOptions();
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "beside a running daemon: how long to wait for its run (default: 60)")
+    int timeoutSeconds = 60;
+
+    @Override
+    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
+      return DaemonRun.request(held, desired.postgres().data(), opts.config, java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)), log);
+    }
 
     boolean checkOnly() {
       return false;
@@ -275,12 +380,19 @@ public final class Main {
     @Option(names = "--diff", description = "print unified diffs of the files apply would rewrite")
     boolean diff;
 
+    @Option(names = "--json", description = "print the plan (drift, actions, refusals, pending restarts) as one JSON document")
+    boolean json;
+
     boolean checkOnly() {
       return true;
     }
 
     @Override
     void afterRun(RunReport report, PrintStream out) {
+      if (json) {
+        out.print(io.pgconverge.report.PlanJson.render(report));
+        out.flush();
+      }
       if (!diff) {
         return;
       }
@@ -306,11 +418,15 @@ public final class Main {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "desired-state files")
     List<Path> files;
 
+    @Option(names = "--self", paramLabel = "PEER",
+        description = "validate as the host that is this peer (when the file has no self:); default: this machine's short hostname")
+    String self;
+
     @Override
     public Integer call() {
       int rc = 0;
       for (Path f : files) {
-        LoadResult r = DesiredStateLoader.load(f, Hostname.get());
+        LoadResult r = DesiredStateLoader.load(f, self != null ? self : Hostname.get());
         if (r instanceof LoadResult.Invalid invalid) {
           invalid.problems().forEach(p -> System.out.println(p));
           rc = 1;

@@ -87,7 +87,7 @@ public final class Daemon {
   private volatile boolean stopping;
   private final Reconciler reconciler;
   private final ServerAcceptance acceptance = new ServerAcceptance();
-  private Scheduler scheduler;
+  private volatile Scheduler scheduler;
   private DesiredStateWatcher watcher;
   private RunLock lock;
   private Path lockedData;
@@ -120,6 +120,9 @@ public final class Daemon {
    * directory at start or the scheduler cannot start.
    */
   public int run() throws InterruptedException {
+    // first: a SIGHUP from `apply` that arrives once the lock below names this PID must never hit
+    // the JVM's default action (exit); before the scheduler runs, the start run answers it
+    Signals.onHangup(() -> push("SIGHUP"));
     LoadResult first = DesiredStateLoader.load(options.config(), options.defaultSelf());
     if (first instanceof LoadResult.Valid v) {
       try {
@@ -143,7 +146,6 @@ public final class Daemon {
     } catch (IOException e) {
       LOG.warn("cannot watch {} for changes ({}); runs only on schedule and on SIGHUP", options.config(), e.toString());
     }
-    Signals.onHangup(() -> push("SIGHUP"));
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "pgconverge-stop"));
     LOG.info("daemon started: pid={} desired_state={} status_file={} metrics_file={}", ProcessHandle.current().pid(),
         options.config(), options.statusFile(), options.metricsFile());
@@ -173,7 +175,7 @@ public final class Daemon {
 
   /** Fires a run as soon as the current one (if any) is over. */
   void push(String why) {
-    if (stopping) {
+    if (stopping || scheduler == null) {
       return;
     }
     LOG.info("{}: running now", why);
@@ -203,6 +205,7 @@ public final class Daemon {
     String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
     MDC.put("run", runId);
     long t0 = System.nanoTime();
+    Instant started = clock.instant();
     boolean failed = false;
     String cause = "";
     boolean waitingOnPeer = false;
@@ -245,7 +248,7 @@ public final class Daemon {
         RunLog runLog = new RunLog(LOG, lastValid.self(), lastValid.cluster(), false, null, RunLog.PROGRESS_EVERY);
         RunReport report = reconciler.run(lastValid, false, runId, new PlanContext(windowOpen), runLog);
         runLog.finish(report);
-        status = RunStatus.of(report, clock.instant(), ds);
+        status = RunStatus.of(report, started, clock.instant(), ds);
         if (report.result() == RunResult.FAILED || report.result() == RunResult.CHANGED_WITH_FAILURES) {
           failed = true;
           waitingOnPeer = report.waitingOnPeer();
@@ -253,6 +256,9 @@ public final class Daemon {
         }
       }
       statusFiles.write(status);
+      if (lastValid != null && problems.isEmpty()) {
+        statusFiles.saveLastValid(lastValid);
+      }
     } catch (RuntimeException e) {
       failed = true;
       cause = e.toString();

@@ -74,11 +74,42 @@ public final class StatusFiles {
     }
   }
 
+  /** The copy of the last valid desired state beside {@code statusFile}. Has no side effects. */
+  public static Path lastValidCopy(Path statusFile) {
+    return statusFile.toAbsolutePath().resolveSibling("desired-state.last-valid.yaml");
+  }
+
+  /**
+   * Keeps a copy of the desired state being enforced beside the status file (mode 0640), so that
+   * {@code pgconverge status} can show the host with it while the file on disk is invalid.
+   * Rewritten only when its bytes differ; a failure is logged, never thrown.
+   */
+  public void saveLastValid(io.pgconverge.desired.DesiredState state) {
+    java.util.Optional<String> text = io.pgconverge.desired.DesiredStateLoader.textOf(state);
+    Path copy = lastValidCopy(status);
+    if (text.isEmpty() || !Files.isDirectory(copy.getParent())) {
+      return;
+    }
+    byte[] bytes = text.get().getBytes(StandardCharsets.UTF_8);
+    try {
+      if (Files.isRegularFile(copy) && java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
+        return;
+      }
+      atomicWrite(copy, bytes, "rw-r-----");
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot write {}: {}", copy, e.toString());
+    }
+  }
+
   /** Temp file in the same directory, write, rename over the target: readers see old or new, never half. */
   static void atomicWrite(Path target, byte[] content) throws IOException {
+    atomicWrite(target, content, "rw-r--r--");
+  }
+
+  private static void atomicWrite(Path target, byte[] content, String mode) throws IOException {
     Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)))) {
       ByteBuffer buf = ByteBuffer.wrap(content);
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -87,7 +118,7 @@ public final class StatusFiles {
       Files.deleteIfExists(tmp);
       throw e;
     }
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -37,7 +37,7 @@ public final class DesiredStateLoader {
     } catch (NoSuchFileException e) {
       return unreadable(file, "no such file");
     } catch (AccessDeniedException e) {
-      return unreadable(file, "permission denied");
+      return unreadable(file, io.pgconverge.host.FileAccess.permissionDenied(file));
     } catch (CharacterCodingException e) {
       return unreadable(file, "it is not UTF-8 text");
     } catch (IOException e) {
@@ -57,6 +57,16 @@ public final class DesiredStateLoader {
       lastResult = result;
     }
     return result;
+  }
+
+  /**
+   * The text {@code state} was parsed from, when it is the last state {@link #load} returned
+   * (what the daemon keeps as a copy of the state it enforces); has no side effects.
+   */
+  public static java.util.Optional<String> textOf(DesiredState state) {
+    synchronized (DesiredStateLoader.class) {
+      return lastResult instanceof LoadResult.Valid v && v.state() == state ? java.util.Optional.of(lastText) : java.util.Optional.empty();
+    }
   }
 
   // The daemon reads the file on every run; when its text has not changed, the (immutable) result

@@ -1,5 +1,6 @@
 package io.pgconverge.observe;
 
+import io.pgconverge.host.FileAccess;
 import io.pgconverge.pg.DataDirectoryClassifier;
 import io.pgconverge.pg.DataDirectoryKind;
 import java.io.IOException;
@@ -14,9 +15,24 @@ import java.util.stream.Stream;
 public final class DataDirectoryProbe {
   private DataDirectoryProbe() {}
 
+  /**
+   * What PGDATA holds. A path this user may not reach or list is {@link DataDirectoryFact.Unreadable}
+   * with the user, the blocking path and its mode, never "missing" (which would mean initdb).
+   */
   public static DataDirectoryFact read(Path data) {
-    if (!Files.exists(data, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(data)) {
-      return new DataDirectoryFact.Missing(data);
+    java.util.Optional<String> denied = FileAccess.denial(data);
+    if (denied.isPresent()) {
+      return new DataDirectoryFact.Unreadable(data, "permission denied: " + denied.get());
+    }
+    try {
+      Files.readAttributes(data, java.nio.file.attribute.BasicFileAttributes.class);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Files.isSymbolicLink(data) ? new DataDirectoryFact.Unreadable(data, "it is a symbolic link to a path that does not exist")
+          : new DataDirectoryFact.Missing(data);
+    } catch (java.nio.file.AccessDeniedException e) {
+      return new DataDirectoryFact.Unreadable(data, FileAccess.permissionDenied(data));
+    } catch (IOException e) {
+      return new DataDirectoryFact.Unreadable(data, "cannot read its attributes: " + e.getMessage());
     }
     if (!Files.isDirectory(data)) {
       return new DataDirectoryFact.Unreadable(data, "exists but is not a directory");
@@ -24,6 +40,8 @@ public final class DataDirectoryProbe {
     List<String> entries;
     try (Stream<Path> s = Files.list(data)) {
       entries = s.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (java.nio.file.AccessDeniedException e) {
+      return new DataDirectoryFact.Unreadable(data, FileAccess.permissionDenied(data));
     } catch (IOException e) {
       return new DataDirectoryFact.Unreadable(data, "cannot list it: " + e.getMessage());
     }

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param primary what this host, when it is meant to be a replica, learned from its primary
  * @param upstream what this host, when it is meant to be the primary but still replicates, learned
  *     from the server it replicates from
+ * @param packagedClusters the clusters Debian's postgresql-common keeps under /etc/postgresql
  */
 public record Facts(
     DataDirectoryFact dataDirectory,
@@ -21,11 +22,19 @@ public record Facts(
     Map<Path, Secret> secrets,
     BinaryFact binaries,
     PrimaryFact primary,
-    UpstreamFact upstream) {
+    UpstreamFact upstream,
+    java.util.List<PackagedCluster> packagedClusters) {
 
   public Facts {
     files = Map.copyOf(files);
     secrets = Map.copyOf(secrets);
+    packagedClusters = java.util.List.copyOf(packagedClusters);
+  }
+
+  /** Facts of a host without packaged clusters. */
+  public Facts(DataDirectoryFact dataDirectory, Map<Path, FileFact> files, ServerFact server, Map<Path, Secret> secrets,
+      BinaryFact binaries, PrimaryFact primary, UpstreamFact upstream) {
+    this(dataDirectory, files, server, secrets, binaries, primary, upstream, java.util.List.of());
   }
 
   public FileFact file(Path path) {

@@ -87,6 +87,6 @@ public final class HostProbe {
         upstream = upstream(desired, r, rep, secret);
       }
     }
-    return new Facts(data, files, server, secrets, binaries, primary, upstream);
+    return new Facts(data, files, server, secrets, binaries, primary, upstream, PackagedClusterProbe.find(PackagedClusterProbe.ROOT));
   }
 }

@@ -26,23 +26,7 @@ public final class PeerProbe {
     if (!(secret instanceof Secret.Readable password)) {
       return new PeerAnswer.Silent("the replication password file " + replication.passwordFile() + " cannot be read");
     }
-    Properties p = new Properties();
-    p.setProperty("user", replication.user());
-    p.setProperty("password", password.value());
-    p.setProperty("replication", "true");
-    p.setProperty("preferQueryMode", "simple");
-    p.setProperty("assumeMinServerVersion", "10");
-    p.setProperty("connectTimeout", "3");
-    p.setProperty("socketTimeout", "10");
-    p.setProperty("ApplicationName", "pgconverge_probe");
-    if (ssl.isPresent()) {
-      p.setProperty("sslmode", "verify-full");
-      p.setProperty("sslrootcert", ssl.get().caFile().toString());
-    } else {
-      p.setProperty("sslmode", "disable");
-    }
-    String h = host.contains(":") ? "[" + host + "]" : host;
-    try (Connection c = io.pgconverge.host.LocalServer.open("jdbc:postgresql://" + h + ":" + port + "/postgres", p);
+    try (Connection c = connect(host, port, replication, password, ssl, true);
         Statement st = c.createStatement()) {
       String systemId;
       int timeline;
@@ -74,6 +58,34 @@ public final class PeerProbe {
       }
       return new PeerAnswer.Silent(message);
     }
+  }
+
+  /**
+   * Opens a connection to a peer's database postgres as the replication user: a physical
+   * replication connection ({@code replication}) or a normal one (which the peer's hba may refuse).
+   * Bounded by a 3 s connect and a 10 s socket timeout.
+   */
+  static Connection connect(String host, int port, ReplicationSpec replication, Secret.Readable password, Optional<SslSpec> ssl,
+      boolean replicationConnection) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", replication.user());
+    p.setProperty("password", password.value());
+    if (replicationConnection) {
+      p.setProperty("replication", "true");
+      p.setProperty("preferQueryMode", "simple");
+    }
+    p.setProperty("assumeMinServerVersion", "10");
+    p.setProperty("connectTimeout", "3");
+    p.setProperty("socketTimeout", "10");
+    p.setProperty("ApplicationName", "pgconverge_probe");
+    if (ssl.isPresent()) {
+      p.setProperty("sslmode", "verify-full");
+      p.setProperty("sslrootcert", ssl.get().caFile().toString());
+    } else {
+      p.setProperty("sslmode", "disable");
+    }
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return io.pgconverge.host.LocalServer.open("jdbc:postgresql://" + h + ":" + port + "/postgres", p);
   }
 
   /** A driver message never carries the password; make sure of it. */

@@ -28,7 +28,7 @@ public final class SecretProbe {
     } catch (NoSuchFileException e) {
       return new Secret.Unreadable(file, "the password file does not exist");
     } catch (AccessDeniedException e) {
-      return new Secret.Unreadable(file, "permission denied reading the password file");
+      return new Secret.Unreadable(file, "cannot read the password file: " + io.pgconverge.host.FileAccess.permissionDenied(file));
     } catch (IOException e) {
       return new Secret.Unreadable(file, "cannot read the password file: " + e.getClass().getSimpleName());
     }

@@ -10,6 +10,7 @@ import io.pgconverge.desired.RestartPolicy;
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.observe.BinaryFact;
 import io.pgconverge.observe.DataDirectoryFact;
+import io.pgconverge.observe.PackagedCluster;
 import io.pgconverge.observe.Facts;
 import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.FileSettingError;
@@ -110,12 +111,38 @@ public final class Planner {
     return new Planner(desired, facts, context).build();
   }
 
+  /**
+   * Step 0: a cluster of Debian's postgresql-common in the way: one whose postgresql.conf (in
+   * another config directory) names this PGDATA, which its own unit would start; or one whose
+   * server runs on this port, which this server cannot bind (and whose socket pgconverge would
+   * mistake for its own). Refused with the remedy; returns true when it refused.
+   */
+  private boolean refusePackagedCluster() {
+    for (PackagedCluster c : facts.packagedClusters()) {
+      boolean sameData = c.dataDirectory().normalize().equals(pg.data().toAbsolutePath().normalize());
+      if (sameData && !c.configDir().normalize().equals(pg.config().toAbsolutePath().normalize())) {
+        refuse(RefusalReason.PACKAGED_CLUSTER, "data directory " + pg.data(),
+            "it is the data directory of Debian's cluster " + c.describe() + "; " + c.remedy());
+        return true;
+      }
+      if (!sameData && c.running() && c.port() == desired.port()) {
+        refuse(RefusalReason.PACKAGED_CLUSTER, "port " + desired.port(),
+            "Debian's cluster " + c.describe() + " listens on it; " + c.remedy());
+        return true;
+      }
+    }
+    return false;
+  }
+
   private Plan build() {
     if (!(facts.binaries() instanceof BinaryFact.Found found)) {
       refuse(RefusalReason.NO_BINARIES, "postgres.bin", ((BinaryFact.NotFound) facts.binaries()).reason());
       return result();
     }
     Path bin = found.directory();
+    if (refusePackagedCluster()) {
+      return result();
+    }
     DataDirectoryFact dataDir = facts.dataDirectory();
     boolean replica = ManagedFiles.isReplica(desired);
     boolean bootstrap = false;

@@ -14,6 +14,7 @@ public enum RefusalReason {
   ROLE_CHANGE("the server's role differs from the desired one"),
   PROMOTION_BLOCKED("not promoted: the former primary is not known to be down or a replica"),
   WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it"),
+  PACKAGED_CLUSTER("a cluster of Debian's postgresql-common is in the way"),
   HOT_STANDBY_SETTING("a hot standby whose value is lower than its primary's stops at its next start");
 
   private final String text;

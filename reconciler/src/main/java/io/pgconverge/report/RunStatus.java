@@ -15,6 +15,8 @@ import java.util.Optional;
  * RunReport} and the state of the desired-state file. Holds no secret (drifts and outcomes never
  * carry one).
  *
+ * @param startedAt when the run began, before it read the desired-state file: a run that started
+ *     after a moment read the file as it was then (what {@code apply} beside a daemon waits for)
  * @param finishedAt when the run ended
  * @param result how it ended; {@link RunResult#INVALID} when no valid desired state was ever read
  * @param failures why actions failed and what was refused, one human line each
@@ -23,6 +25,7 @@ import java.util.Optional;
  */
 public record RunStatus(
     String runId,
+    Instant startedAt,
     Instant finishedAt,
     RunResult result,
     Duration duration,
@@ -34,9 +37,9 @@ public record RunStatus(
     ServerView server) {
 
   /** A status whose server role and timeline are unknown. */
-  public RunStatus(String runId, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
+  public RunStatus(String runId, Instant startedAt, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
       List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication) {
-    this(runId, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, ServerView.UNKNOWN);
+    this(runId, startedAt, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, ServerView.UNKNOWN);
   }
 
   public RunStatus {
@@ -87,8 +90,13 @@ public record RunStatus(
     }
   }
 
-  /** The status after a run of the loop. */
+  /** The status after a run of the loop that began when the report did. */
   public static RunStatus of(RunReport report, Instant finishedAt, DesiredStateStatus desiredState) {
+    return of(report, report.startedAt(), finishedAt, desiredState);
+  }
+
+  /** The status after a run that began at {@code startedAt} (the daemon: before it read the file). */
+  public static RunStatus of(RunReport report, Instant startedAt, Instant finishedAt, DesiredStateStatus desiredState) {
     List<String> failures = new ArrayList<>();
     for (Outcome o : report.outcomes()) {
       if (o instanceof Outcome.Failed f) {
@@ -98,13 +106,13 @@ public record RunStatus(
     for (Refusal r : report.refusals()) {
       failures.add("refused " + r.message());
     }
-    return new RunStatus(report.runId(), finishedAt, report.result(), report.duration(), report.drifts(),
+    return new RunStatus(report.runId(), startedAt, finishedAt, report.result(), report.duration(), report.drifts(),
         report.pendingRestarts(), failures, desiredState, report.replication(), report.server());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */
   public static RunStatus waiting(String runId, Instant finishedAt, Duration duration, DesiredStateStatus desiredState) {
-    return new RunStatus(runId, finishedAt, RunResult.INVALID, duration, List.of(), List.of(), List.of(), desiredState, List.of());
+    return new RunStatus(runId, finishedAt.minus(duration), finishedAt, RunResult.INVALID, duration, List.of(), List.of(), List.of(), desiredState, List.of());
   }
 
   /** True when the run did what it had to: in sync, or changed without failures. */

@@ -12,7 +12,7 @@ import java.io.UncheckedIOException;
  * and monitoring read. Has no side effects. The format, version 1:
  *
  * <pre>
- * { "format": 1, "run_id": "…", "finished_at": "2026-…Z", "result": "in-sync|changed|failed|…",
+ * { "format": 1, "run_id": "…", "started_at": "2026-…Z", "finished_at": "2026-…Z", "result": "in-sync|changed|failed|…",
  *   "success": true, "exit_code": 0, "duration_seconds": 0.012,
  *   "drift": [ {"kind","subject","desired","actual","remedy"} ],
  *   "pending_restart": ["shared_buffers"], "failures": ["…"],
@@ -33,6 +33,7 @@ public final class StatusFileJson {
       g.writeStartObject();
       g.writeNumberField("format", 1);
       g.writeStringField("run_id", s.runId());
+      g.writeStringField("started_at", s.startedAt().toString());
       g.writeStringField("finished_at", s.finishedAt().toString());
       g.writeStringField("result", s.result().word());
       g.writeBooleanField("success", s.success());
@@ -41,11 +42,7 @@ public final class StatusFileJson {
       g.writeArrayFieldStart("drift");
       for (Drift d : s.drifts()) {
         g.writeStartObject();
-        g.writeStringField("kind", d.kind().text());
-        g.writeStringField("subject", d.subject());
-        g.writeStringField("desired", d.desired());
-        g.writeStringField("actual", d.actual());
-        g.writeStringField("remedy", d.remedy());
+        driftFields(g, d);
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -71,6 +68,15 @@ public final class StatusFileJson {
       throw new UncheckedIOException(e);
     }
     return out + "\n";
+  }
+
+  /** A drift's kind, subject, desired, actual and remedy, as the status file and {@code check --json} write them. */
+  static void driftFields(JsonGenerator g, Drift d) throws IOException {
+    g.writeStringField("kind", d.kind().text());
+    g.writeStringField("subject", d.subject());
+    g.writeStringField("desired", d.desired());
+    g.writeStringField("actual", d.actual());
+    g.writeStringField("remedy", d.remedy());
   }
 
   private static void strings(JsonGenerator g, String field, java.util.List<String> values) throws IOException {

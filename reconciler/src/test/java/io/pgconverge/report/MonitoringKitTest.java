@@ -121,7 +121,7 @@ class MonitoringKitTest {
 
   /** The metric names of a rendered metrics file, from its TYPE lines. */
   private static Set<String> emitted() {
-    RunStatus s = new RunStatus("r", Instant.EPOCH, RunResult.IN_SYNC, Duration.ZERO, List.of(), List.of(), List.of(),
+    RunStatus s = new RunStatus("r", Instant.EPOCH, Instant.EPOCH, RunResult.IN_SYNC, Duration.ZERO, List.of(), List.of(), List.of(),
         new RunStatus.DesiredStateStatus(Path.of("x.yaml"), true, List.of(), Optional.empty()), List.of());
     Set<String> names = new TreeSet<>();
     for (String line : MetricsText.render(s).lines().toList()) {

@@ -94,7 +94,7 @@ class StatusRenderingTest {
 
   @Test
   void metricsTextHasHelpAndTypeForEveryMetricAndParsesBack() {
-    RunStatus s = new RunStatus("r", END, RunResult.IN_SYNC, Duration.ofMillis(7), List.of(WORK_MEM), List.of("a", "b"),
+    RunStatus s = new RunStatus("r", END.minusMillis(7), END, RunResult.IN_SYNC, Duration.ofMillis(7), List.of(WORK_MEM), List.of("a", "b"),
         List.of(), new RunStatus.DesiredStateStatus(FILE, false, List.of("x"), Optional.of(FILE)),
         List.of(new RunStatus.ReplicationPeer("node\"2", "streaming", 1024)));
 
@@ -140,7 +140,7 @@ class StatusRenderingTest {
 
   @Test
   void metricsSayTheRoleTimelineWhichReplicasStreamTheirLagInSecondsAndCountRunsByResult() {
-    RunStatus s = new RunStatus("r", END, RunResult.CHANGED, Duration.ofMillis(7), List.of(), List.of(), List.of(), valid(),
+    RunStatus s = new RunStatus("r", END, END, RunResult.CHANGED, Duration.ofMillis(7), List.of(), List.of(), List.of(), valid(),
         List.of(new RunStatus.ReplicationPeer("node2", "streaming", 4096, 0.25),
             new RunStatus.ReplicationPeer("node3", "not connected", -1, -1)),
         new RunStatus.ServerView("primary", 3));
