@@ -19,10 +19,10 @@ class ServerAcceptanceTest {
       peers:
         - {name: node1, host: 127.0.0.1, port: 5432, role: primary}
       postgres:
-        data: /var/lib/postgresql/15/main
+        data: /srv/pgconverge-test/data
         settings:
           timezone: 'Mars/Olympus_Mons'
-          wal_levl: replica
+          summarize_wal: 'on'
         hba:
           - local all postgres peer
       """;
@@ -41,13 +41,13 @@ class ServerAcceptanceTest {
   }
 
   @Test
-  void placesAnUnknownNameByTheLineOfTheRenderedFileAndDropsThatFilesName() {
+  void placesANameOnlyANewerMajorKnowsByTheLineOfTheRenderedFileAndDropsThatFilesName() {
     Problem p = ServerAcceptance.problemOf(desired(),
-        "LOG:  unrecognized configuration parameter \"wal_levl\" in file \"the new postgresql.conf\" line 12", "wal_levl");
+        "LOG:  unrecognized configuration parameter \"summarize_wal\" in file \"the new postgresql.conf\" line 12", "summarize_wal");
 
-    assertThat(p.field()).isEqualTo("postgres.settings.wal_levl");
+    assertThat(p.field()).isEqualTo("postgres.settings.summarize_wal");
     assertThat(p.location().line()).isEqualTo(10);
-    assertThat(p.message()).isEqualTo("the server rejects it: unrecognized configuration parameter \"wal_levl\"");
+    assertThat(p.message()).isEqualTo("the server rejects it: unrecognized configuration parameter \"summarize_wal\"");
   }
 
   @Test
