@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgconverge.etcd.EtcdException.Attempt;
 import io.pgconverge.etcd.EtcdException.Reason;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -178,8 +177,8 @@ public final class EtcdClient {
 
   /**
    * Starts watching a key (or every key under it, with {@code prefix}) from {@code startRevision}
-   * (0: from now) on the preferred endpoint; returns once etcd confirmed the watch, within the
-   * request deadline. The caller closes it; if it breaks, the caller starts a new one from the
+   * (0: from now) on the first endpoint, in rotation order, that confirms it within the request
+   * deadline. The caller closes it; if it breaks, the caller starts a new one from the
    * last revision it saw.
    */
   public Watch watch(String key, boolean prefix, long startRevision) throws EtcdException {
@@ -195,10 +194,10 @@ public final class EtcdClient {
 
   /** One request with endpoint rotation within {@code deadline}; see the class comment. */
   public Answer call(String operation, String path, ObjectNode body, Duration deadline) throws EtcdException {
-    if (settings.auth().isPresent() && token == null && !path.equals("/auth/authenticate")) {
-      authenticate(deadline);
-    }
     final long end = System.nanoTime() + deadline.toNanos();
+    if (settings.auth().isPresent() && token == null && !path.equals("/auth/authenticate")) {
+      authenticate(deadline); // within the same deadline
+    }
     List<URI> endpoints = settings.endpoints();
     int n = endpoints.size();
     List<Attempt> attempts = new ArrayList<>();
@@ -219,9 +218,7 @@ public final class EtcdClient {
       Attempt failure;
       try {
         Answer a = attempt(endpoint, operation, path, body, Duration.ofNanos(Math.max(attemptTimeout, 1_000_000)));
-        if (preferred.getAndSet(idx) != idx) {
-          log.info("etcd: now using {} for requests", endpoint);
-        }
+        answered(endpoint);
         return a;
       } catch (AttemptFailed f) {
         failure = f.attempt;
@@ -283,17 +280,21 @@ public final class EtcdClient {
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       Reason r = c instanceof HttpTimeoutException ? Reason.TIMEOUT
-          : c instanceof ConnectException ? Reason.CONNECT : Reason.CONNECT;
+          : c instanceof javax.net.ssl.SSLException ? Reason.TLS : Reason.CONNECT;
       throw new AttemptFailed(new Attempt(name, r, c == null ? "" : c.getClass().getSimpleName()), c);
     }
     JsonNode json;
     try {
       json = EtcdJson.MAPPER.readTree(response.body());
     } catch (IOException e) {
-      throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, "HTTP " + response.statusCode()), e);
+      json = null;
     }
     if (json == null || !json.isObject()) {
-      throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, "HTTP " + response.statusCode()), null);
+      if (response.statusCode() >= 400 && response.statusCode() < 500) {
+        // Not the gateway's JSON but a refusal in front of it (a wrong path, a refused certificate): final.
+        throw new EtcdException.Refused(operation, 0, notJson(response));
+      }
+      throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, notJson(response)), null);
     }
     Optional<EtcdJson.GatewayError> error = EtcdJson.error(json);
     if (error.isPresent()) {
@@ -309,6 +310,12 @@ public final class EtcdClient {
     }
     checkRaftTerm(name, header.get());
     return new Answer(result, header.get(), sent);
+  }
+
+  /** The status and the start of a body that is not JSON (etcd never echoes a request, so no secret is in it). */
+  private static String notJson(HttpResponse<byte[]> response) {
+    String text = new String(response.body(), StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
+    return "HTTP " + response.statusCode() + ": " + (text.length() > 120 ? text.substring(0, 120) + "..." : text);
   }
 
   private void classify(String endpoint, String operation, ObjectNode body, EtcdJson.GatewayError e)
@@ -380,8 +387,27 @@ public final class EtcdClient {
     return http;
   }
 
-  URI endpointForStream() {
-    return preferredEndpoint().resolve(PREFIX + "/watch");
+  /** The endpoints in the order a request tries them: the last one that answered first. */
+  List<URI> rotation() {
+    List<URI> all = settings.endpoints();
+    int start = preferred.get();
+    List<URI> order = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      order.add(all.get((start + i) % all.size()));
+    }
+    return order;
+  }
+
+  /** Remembers that {@code endpoint} answered. */
+  void answered(URI endpoint) {
+    int idx = settings.endpoints().indexOf(endpoint);
+    if (idx >= 0 && preferred.getAndSet(idx) != idx) {
+      log.info("etcd: now using {} for requests", endpoint);
+    }
+  }
+
+  static URI watchUri(URI endpoint) {
+    return endpoint.resolve(PREFIX + "/watch");
   }
 
   String tokenForStream() {

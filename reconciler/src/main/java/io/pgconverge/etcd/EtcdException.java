@@ -19,6 +19,7 @@ public abstract sealed class EtcdException extends Exception
   public enum Reason {
     TIMEOUT("no answer before the deadline"),
     CONNECT("connection failed"),
+    TLS("TLS handshake failed (certificate not trusted, or our client certificate refused)"),
     SERVER_ERROR("the member answered with an error meaning it cannot serve now"),
     STALE_MEMBER("the member answered with a raft term lower than one already seen"),
     BAD_RESPONSE("the answer was not etcd's JSON");

@@ -9,12 +9,17 @@ import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running etcd watch: one streamed {@code /v3/watch} answer read by a daemon thread into a queue.
@@ -43,31 +48,65 @@ public final class Watch implements AutoCloseable {
     this.reader.setDaemon(true);
   }
 
+  /**
+   * Opens the watch on the first endpoint (in rotation order) that confirms it; each endpoint gets
+   * the time left divided by the endpoints not yet tried, all within the request deadline.
+   */
   static Watch start(EtcdClient client, String key, boolean prefix, long startRevision) throws EtcdException {
-    Duration deadline = client.settings().requestDeadline();
-    long end = System.nanoTime() + deadline.toNanos();
-    String endpoint = client.preferredEndpoint().toString();
-    HttpRequest.Builder rb = HttpRequest.newBuilder(client.endpointForStream())
+    long end = System.nanoTime() + client.settings().requestDeadline().toNanos();
+    String body = EtcdJson.watch(key, prefix, startRevision).toString();
+    List<URI> order = client.rotation();
+    List<Attempt> attempts = new ArrayList<>();
+    for (int i = 0; i < order.size(); i++) {
+      long slot = (end - System.nanoTime()) / (order.size() - i);
+      if (slot <= 0) {
+        break;
+      }
+      URI endpoint = order.get(i);
+      try {
+        Watch w = open(client, endpoint, body, System.nanoTime() + slot);
+        client.answered(endpoint);
+        return w;
+      } catch (AttemptFailed f) {
+        attempts.add(f.attempt);
+      }
+    }
+    throw new EtcdException.Unavailable("watch " + key, attempts, null);
+  }
+
+  private static final class AttemptFailed extends Exception {
+    final Attempt attempt;
+
+    AttemptFailed(URI endpoint, Reason reason, String detail) {
+      super(detail, null, false, false);
+      this.attempt = new Attempt(endpoint.toString(), reason, detail);
+    }
+  }
+
+  private static Watch open(EtcdClient client, URI endpoint, String body, long end) throws AttemptFailed {
+    HttpRequest.Builder rb = HttpRequest.newBuilder(EtcdClient.watchUri(endpoint))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(EtcdJson.watch(key, prefix, startRevision).toString(),
-            StandardCharsets.UTF_8));
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     String token = client.tokenForStream();
     if (token != null) {
       rb.header("Authorization", token);
     }
+    CompletableFuture<HttpResponse<InputStream>> pending =
+        client.http().sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
     HttpResponse<InputStream> response;
     try {
-      response = client.http().sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream())
-          .get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+      response = pending.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw unavailable(endpoint, Reason.TIMEOUT, "interrupted", e);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw unavailable(endpoint, Reason.TIMEOUT, "no answer to the watch request", null);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw unavailable(endpoint, Reason.CONNECT, String.valueOf(e.getCause()), e.getCause());
+      pending.cancel(true);
+      throw new AttemptFailed(endpoint, Reason.TIMEOUT, "interrupted");
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      throw new AttemptFailed(endpoint, Reason.TIMEOUT, "no answer to the watch request");
+    } catch (ExecutionException e) {
+      throw new AttemptFailed(endpoint, Reason.CONNECT, e.getCause() == null ? "" : e.getCause().getClass().getSimpleName());
     }
-    Watch w = new Watch(endpoint, response.body());
+    Watch w = new Watch(endpoint.toString(), response.body());
     w.reader.start();
     // The first message confirms the watch.
     Object first;
@@ -79,8 +118,10 @@ public final class Watch implements AutoCloseable {
     }
     if (!(first instanceof Boolean)) {
       w.close();
-      String why = first instanceof Broken b ? b.why() : "watch not confirmed before the deadline";
-      throw unavailable(endpoint, first == null ? Reason.TIMEOUT : Reason.BAD_RESPONSE, why, null);
+      if (first instanceof Broken b) {
+        throw new AttemptFailed(endpoint, Reason.SERVER_ERROR, b.why());
+      }
+      throw new AttemptFailed(endpoint, Reason.TIMEOUT, "watch not confirmed in time");
     }
     return w;
   }

@@ -1,5 +1,8 @@
 package io.pgconverge.it;
 
+import io.pgconverge.etcd.EtcdClient;
+import io.pgconverge.etcd.EtcdException;
+import io.pgconverge.etcd.EtcdSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -49,19 +53,40 @@ public final class EtcdCluster implements AutoCloseable {
     }
   }
 
-  private EtcdCluster(Path dir) {
+  private final TestCertificates certs; // null: plain HTTP
+  private TestCertificates.Pair clientCert;
+  private TestCertificates.Pair clientCertWithCommonName;
+
+  private EtcdCluster(Path dir, boolean tls) {
     this.dir = dir;
+    this.certs = tls ? TestCertificates.authority(dir.resolve("tls")) : null;
   }
 
-  /** Starts three members and returns once every one says it is healthy (bounded). */
+  /** Starts three members serving plain HTTP and returns once every one is healthy (bounded). */
   public static EtcdCluster start() throws IOException {
+    return start(false);
+  }
+
+  /**
+   * Starts three members whose client URLs are HTTPS with certificates from a throw-away CA and
+   * that require a client certificate ({@link #clientTls()}); peers talk plain HTTP.
+   */
+  public static EtcdCluster startTls() throws IOException {
+    return start(true);
+  }
+
+  private static EtcdCluster start(boolean tls) throws IOException {
     if (!Files.isExecutable(ETCD)) {
       throw new IllegalStateException(ETCD + " missing: install Debian's etcd-server (see .ci/run)");
     }
-    EtcdCluster c = new EtcdCluster(Files.createTempDirectory("pgconverge-etcd-"));
+    EtcdCluster c = new EtcdCluster(Files.createTempDirectory("pgconverge-etcd-"), tls);
     try {
       for (int i = 1; i <= 3; i++) {
         c.members.add(new Member("etcd" + i, freePort(), freePort()));
+      }
+      if (tls) {
+        c.clientCert = c.certs.clientWithoutCommonName("pgconverge");
+        c.clientCertWithCommonName = c.certs.client("pgconverge-cn");
       }
       for (int i = 0; i < 3; i++) {
         c.launch(i, "new");
@@ -84,11 +109,11 @@ public final class EtcdCluster implements AutoCloseable {
     Member m = members.get(i);
     String initialCluster = String.join(",",
         members.stream().map(x -> x.name + "=http://127.0.0.1:" + x.peerPort).toList());
-    List<String> cmd = List.of(ETCD.toString(),
+    List<String> cmd = new ArrayList<>(List.of(ETCD.toString(),
         "--name", m.name,
         "--data-dir", dir.resolve(m.name).toString(),
-        "--listen-client-urls", "http://127.0.0.1:" + m.clientPort,
-        "--advertise-client-urls", "http://127.0.0.1:" + m.clientPort,
+        "--listen-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
+        "--advertise-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
         "--listen-peer-urls", "http://127.0.0.1:" + m.peerPort,
         "--initial-advertise-peer-urls", "http://127.0.0.1:" + m.peerPort,
         "--initial-cluster", initialCluster,
@@ -97,16 +122,45 @@ public final class EtcdCluster implements AutoCloseable {
         "--heartbeat-interval", "100",
         "--election-timeout", "1000",
         "--logger", "zap",
-        "--log-outputs", "stderr");
+        "--log-outputs", "stderr"));
+    if (certs != null) {
+      TestCertificates.Pair own = certs.etcdMember(m.name, "127.0.0.1");
+      cmd.addAll(List.of("--cert-file", own.certFile().toString(), "--key-file", own.keyFile().toString(),
+          "--trusted-ca-file", own.caFile().toString(), "--client-cert-auth"));
+    }
     Path log = dir.resolve(m.name + ".log");
     m.process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     m.frozen = false;
   }
 
+  private String scheme() {
+    return certs == null ? "http" : "https";
+  }
+
   /** The client URLs of all three members, in member order. */
   public List<URI> endpoints() {
-    return members.stream().map(m -> URI.create("http://127.0.0.1:" + m.clientPort)).toList();
+    return members.stream().map(m -> URI.create(scheme() + "://127.0.0.1:" + m.clientPort)).toList();
+  }
+
+  /**
+   * For a cluster started by {@link #startTls()}: the CA and a client certificate without a common
+   * name, which etcd's gateway accepts also when authentication is on.
+   */
+  public EtcdSettings.Tls clientTls() {
+    return tls(clientCert);
+  }
+
+  /** Like {@link #clientTls()} but the certificate has a common name. */
+  public EtcdSettings.Tls clientTlsWithCommonName() {
+    return tls(clientCertWithCommonName);
+  }
+
+  private EtcdSettings.Tls tls(TestCertificates.Pair pair) {
+    if (certs == null) {
+      throw new IllegalStateException("this etcd cluster serves plain HTTP");
+    }
+    return new EtcdSettings.Tls(certs.caFile(), Optional.of(pair.certFile()), Optional.of(pair.keyFile()));
   }
 
   public URI endpoint(int i) {
@@ -183,7 +237,18 @@ public final class EtcdCluster implements AutoCloseable {
     }
   }
 
+  /** The member answers {@code /health} with "true" (over TLS: a linearizable read succeeds). */
   public boolean healthy(int i) {
+    if (certs != null) {
+      try {
+        EtcdClient c = EtcdClient.open(new EtcdSettings(List.of(endpoint(i)), Duration.ofSeconds(1),
+            Optional.of(clientTls()), Optional.empty()));
+        c.get("/health-probe");
+        return true;
+      } catch (IOException | EtcdException e) {
+        return false;
+      }
+    }
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint(i).resolve("/health"))
           .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -267,6 +267,30 @@ class EtcdLeaderLeaseIT {
   }
 
   @Test
+  void aWatchOpensOnAnotherMemberWhenTheFirstIsFrozen() throws Exception {
+    Duration deadline = Duration.ofSeconds(6);
+    EtcdClient watcher = client(deadline, etcd.endpoints());
+    EtcdClient writer = client(deadline, List.of(etcd.endpoint(1), etcd.endpoint(2)));
+    ClusterKeys keys = freshCluster();
+    etcd.freeze(0);
+    try {
+      long t0 = System.nanoTime();
+      try (Watch w = watcher.watch(keys.prefix(), true, 0)) {
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("one member frozen: watch confirmed by %s after %d ms%n", watcher.preferredEndpoint(), ms);
+        assertThat(ms).isLessThanOrEqualTo(deadline.toMillis());
+        assertThat(watcher.preferredEndpoint()).isNotEqualTo(etcd.endpoint(0));
+        writer.put(keys.failover(), "to node3", 0);
+        Optional<Watch.Event> ev = w.poll(Duration.ofSeconds(5));
+        assertThat(ev).map(e -> e.kv().key() + "=" + e.kv().value()).contains(keys.failover() + "=to node3");
+      }
+    } finally {
+      etcd.thaw(0);
+    }
+    writer.delete(keys.failover());
+  }
+
+  @Test
   void aKilledMemberRestartedServesAgain() throws Exception {
     EtcdClient only3 = client(Duration.ofSeconds(3), List.of(etcd.endpoint(2)));
     ClusterKeys keys = freshCluster();
