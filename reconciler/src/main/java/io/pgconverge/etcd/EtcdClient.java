@@ -203,6 +203,7 @@ public final class EtcdClient {
     List<Attempt> attempts = new ArrayList<>();
     Throwable lastCause = null;
     boolean reauthenticated = false;
+    int refusedInARow = 0;
     int start = preferred.get();
     for (int i = 0; ; i++) {
       if (i > 0 && i % n == 0) {
@@ -235,6 +236,11 @@ public final class EtcdClient {
       }
       log.debug("etcd: {} failed on {}", operation, failure);
       attempts.add(failure);
+      refusedInARow = failure.reason() == Reason.REFUSED_BEFORE_ETCD ? refusedInARow + 1 : 0;
+      if (refusedInARow == n) {
+        // Every endpoint refused the same way: waiting for the deadline would change nothing.
+        throw new EtcdException.Refused(operation, 0, failure.endpoint() + ": " + failure.detail());
+      }
       if (attempts.size() > 4 * n) {
         attempts.remove(0);
       }
@@ -291,8 +297,8 @@ public final class EtcdClient {
     }
     if (json == null || !json.isObject()) {
       if (response.statusCode() >= 400 && response.statusCode() < 500) {
-        // Not the gateway's JSON but a refusal in front of it (a wrong path, a refused certificate): final.
-        throw new EtcdException.Refused(operation, 0, notJson(response));
+        // Not the gateway's JSON but a refusal in front of it (a wrong path, a refused certificate).
+        throw new AttemptFailed(new Attempt(name, Reason.REFUSED_BEFORE_ETCD, notJson(response)), null);
       }
       throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, notJson(response)), null);
     }

@@ -22,7 +22,8 @@ public abstract sealed class EtcdException extends Exception
     TLS("TLS handshake failed (certificate not trusted, or our client certificate refused)"),
     SERVER_ERROR("the member answered with an error meaning it cannot serve now"),
     STALE_MEMBER("the member answered with a raft term lower than one already seen"),
-    BAD_RESPONSE("the answer was not etcd's JSON");
+    BAD_RESPONSE("the answer was not etcd's JSON"),
+    REFUSED_BEFORE_ETCD("refused before reaching etcd (HTTP 4xx without etcd's JSON)");
 
     public final String text;
 

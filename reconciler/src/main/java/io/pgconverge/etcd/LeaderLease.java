@@ -117,7 +117,9 @@ public final class LeaderLease {
   /**
    * Renews our hold on the leader key: a keepalive of {@code lease}, then a compare of the key's
    * value with our name. A key of ours left on an older lease of ours is moved to {@code lease}
-   * (under the same compare).
+   * (under the same compare). When the keepalive went through but the compare could not be made,
+   * this throws: a caller must not count a kept-alive lease as a renewed leader key, and keeps the
+   * deadline of its last {@link Renewal.Renewed}.
    */
   public Renewal renew(Lease lease) throws EtcdException {
     Lease renewed;
