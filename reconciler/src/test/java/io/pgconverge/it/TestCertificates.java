@@ -55,21 +55,47 @@ public final class TestCertificates {
 
   /** A server certificate for {@code name} valid for {@code ipAddress}. */
   public Pair server(String name, String ipAddress) {
+    return issue(name, "/CN=" + name, "subjectAltName=IP:" + ipAddress + "\n", "serverAuth");
+  }
+
+  /**
+   * A certificate for an etcd member on {@code ipAddress}: etcd's JSON gateway connects to the
+   * member's own gRPC server with it, so with client certificate authentication on it must be
+   * good for both ends.
+   */
+  public Pair etcdMember(String name, String ipAddress) {
+    return issue(name, "/CN=" + name, "subjectAltName=IP:" + ipAddress + "\n", "serverAuth,clientAuth");
+  }
+
+  /** A client certificate whose common name is {@code name} (for servers that ask for one, as etcd can). */
+  public Pair client(String name) {
+    return issue(name, "/CN=" + name, "", "clientAuth");
+  }
+
+  /**
+   * A client certificate with no common name, only an organisation {@code name}: etcd's JSON
+   * gateway refuses a client certificate with a common name once authentication is on.
+   */
+  public Pair clientWithoutCommonName(String name) {
+    return issue(name, "/O=" + name, "", "clientAuth");
+  }
+
+  private Pair issue(String name, String subject, String subjectAltName, String extendedKeyUsage) {
     Path key = dir.resolve(name + ".key");
     Path csr = dir.resolve(name + ".csr");
     Path crt = dir.resolve(name + ".crt");
     Path ext = dir.resolve(name + ".ext");
     try {
       Files.writeString(ext,
-          "subjectAltName=IP:" + ipAddress + "\n"
+          subjectAltName
               + "basicConstraints=CA:FALSE\n"
               + "keyUsage=critical,digitalSignature,keyEncipherment\n"
-              + "extendedKeyUsage=serverAuth\n");
+              + "extendedKeyUsage=" + extendedKeyUsage + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + ext, e);
     }
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + name);
+        "-keyout", key.toString(), "-out", csr.toString(), "-subj", subject);
     openssl("x509", "-req", "-in", csr.toString(), "-CA", caCert.toString(),
         "-CAkey", caKey.toString(), "-CAcreateserial", "-out", crt.toString(), "-days", "2",
         "-extfile", ext.toString());

@@ -30,16 +30,17 @@ class DependencyRuleTest {
   @Test
   void plannerImportsNothingThatTouchesTheWorld() throws IOException {
     assertThat(importsOf("plan"))
-        .noneMatch(l -> l.matches(".*io\\.pgconverge\\.(apply|host|cli|daemon|loop|report)\\..*"))
+        .noneMatch(l -> l.matches(".*io\\.pgconverge\\.(apply|host|cli|daemon|loop|report|etcd)\\..*"))
         .noneMatch(l -> l.contains("java.io.File") || l.contains("java.sql") || l.contains("org.slf4j")
             || l.contains("java.nio.file.Files") || l.contains("java.time.Clock") || l.contains("ProcessBuilder"))
-        .noneMatch(l -> l.contains("io.pgconverge.observe.") && (l.contains("Probe") || l.contains("LocalServer")));
+        .noneMatch(l -> l.contains("io.pgconverge.observe.") && (l.contains("Probe") || l.contains("LocalServer")))
+        .noneMatch(l -> l.contains("java.net.http"));
   }
 
   @Test
   void pgPackageIsPureKnowledge() throws IOException {
     assertThat(importsOf("pg"))
-        .noneMatch(l -> l.matches(".*io\\.pgconverge\\.(apply|host|cli|daemon|loop|report|observe|plan)\\..*"))
+        .noneMatch(l -> l.matches(".*io\\.pgconverge\\.(apply|host|cli|daemon|loop|report|observe|plan|etcd)\\..*"))
         .noneMatch(l -> l.contains("java.nio.file.Files") || l.contains("java.sql") || l.contains("org.slf4j"));
   }
 

@@ -1,0 +1,318 @@
+package io.pgconverge.it;
+
+import io.pgconverge.etcd.EtcdClient;
+import io.pgconverge.etcd.EtcdException;
+import io.pgconverge.etcd.EtcdSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Three etcd members (Debian's /usr/bin/etcd, 3.4) as child processes of the test: each with its
+ * own data directory under a temporary directory, client and peer ports from free ports on
+ * 127.0.0.1, its own name, and a cluster token unique to this run. etcd 3.4 runs as root (checked:
+ * it does not refuse), so no user switch is needed. Faults: {@link #freeze} / {@link #thaw}
+ * (SIGSTOP / SIGCONT), {@link #kill}, {@link #restart}. {@link #close()} ends every member it
+ * started by PID and deletes the directory, also after a failed test.
+ */
+public final class EtcdCluster implements AutoCloseable {
+  private static final Path ETCD = Path.of("/usr/bin/etcd");
+  private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(30);
+
+  private final Path dir;
+  private final String token = "pgconverge-it-" + UUID.randomUUID();
+  private final List<Member> members = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(1)).build();
+
+  private static final class Member {
+    final String name;
+    final int clientPort;
+    final int peerPort;
+    Process process;
+    boolean frozen;
+
+    Member(String name, int clientPort, int peerPort) {
+      this.name = name;
+      this.clientPort = clientPort;
+      this.peerPort = peerPort;
+    }
+  }
+
+  private final TestCertificates certs; // null: plain HTTP
+  private TestCertificates.Pair clientCert;
+  private TestCertificates.Pair clientCertWithCommonName;
+
+  private EtcdCluster(Path dir, boolean tls) {
+    this.dir = dir;
+    this.certs = tls ? TestCertificates.authority(dir.resolve("tls")) : null;
+  }
+
+  /** Starts three members serving plain HTTP and returns once every one is healthy (bounded). */
+  public static EtcdCluster start() throws IOException {
+    return start(false);
+  }
+
+  /**
+   * Starts three members whose client URLs are HTTPS with certificates from a throw-away CA and
+   * that require a client certificate ({@link #clientTls()}); peers talk plain HTTP.
+   */
+  public static EtcdCluster startTls() throws IOException {
+    return start(true);
+  }
+
+  private static EtcdCluster start(boolean tls) throws IOException {
+    if (!Files.isExecutable(ETCD)) {
+      throw new IllegalStateException(ETCD + " missing: install Debian's etcd-server (see .ci/run)");
+    }
+    EtcdCluster c = new EtcdCluster(Files.createTempDirectory("pgconverge-etcd-"), tls);
+    try {
+      for (int i = 1; i <= 3; i++) {
+        c.members.add(new Member("etcd" + i, freePort(), freePort()));
+      }
+      if (tls) {
+        c.clientCert = c.certs.clientWithoutCommonName("pgconverge");
+        c.clientCertWithCommonName = c.certs.client("pgconverge-cn");
+      }
+      for (int i = 0; i < 3; i++) {
+        c.launch(i, "new");
+      }
+      c.awaitHealthy(List.of(0, 1, 2));
+      return c;
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void launch(int i, String state) throws IOException {
+    Member m = members.get(i);
+    String initialCluster = String.join(",",
+        members.stream().map(x -> x.name + "=http://127.0.0.1:" + x.peerPort).toList());
+    List<String> cmd = new ArrayList<>(List.of(ETCD.toString(),
+        "--name", m.name,
+        "--data-dir", dir.resolve(m.name).toString(),
+        "--listen-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
+        "--advertise-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
+        "--listen-peer-urls", "http://127.0.0.1:" + m.peerPort,
+        "--initial-advertise-peer-urls", "http://127.0.0.1:" + m.peerPort,
+        "--initial-cluster", initialCluster,
+        "--initial-cluster-state", state,
+        "--initial-cluster-token", token,
+        "--heartbeat-interval", "100",
+        "--election-timeout", "1000",
+        "--logger", "zap",
+        "--log-outputs", "stderr"));
+    if (certs != null) {
+      TestCertificates.Pair own = certs.etcdMember(m.name, "127.0.0.1");
+      cmd.addAll(List.of("--cert-file", own.certFile().toString(), "--key-file", own.keyFile().toString(),
+          "--trusted-ca-file", own.caFile().toString(), "--client-cert-auth"));
+    }
+    Path log = dir.resolve(m.name + ".log");
+    m.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    m.frozen = false;
+  }
+
+  private String scheme() {
+    return certs == null ? "http" : "https";
+  }
+
+  /** The client URLs of all three members, in member order. */
+  public List<URI> endpoints() {
+    return members.stream().map(m -> URI.create(scheme() + "://127.0.0.1:" + m.clientPort)).toList();
+  }
+
+  /**
+   * For a cluster started by {@link #startTls()}: the CA and a client certificate without a common
+   * name, which etcd's gateway accepts also when authentication is on.
+   */
+  public EtcdSettings.Tls clientTls() {
+    return tls(clientCert);
+  }
+
+  /** Like {@link #clientTls()} but the certificate has a common name. */
+  public EtcdSettings.Tls clientTlsWithCommonName() {
+    return tls(clientCertWithCommonName);
+  }
+
+  private EtcdSettings.Tls tls(TestCertificates.Pair pair) {
+    if (certs == null) {
+      throw new IllegalStateException("this etcd cluster serves plain HTTP");
+    }
+    return new EtcdSettings.Tls(certs.caFile(), Optional.of(pair.certFile()), Optional.of(pair.keyFile()));
+  }
+
+  public URI endpoint(int i) {
+    return endpoints().get(i);
+  }
+
+  public long pid(int i) {
+    return members.get(i).process.pid();
+  }
+
+  /** SIGSTOP: the member keeps its sockets (connections are accepted by the kernel) but answers nothing. */
+  public void freeze(int i) {
+    signal(i, "STOP");
+    members.get(i).frozen = true;
+  }
+
+  public void thaw(int i) {
+    signal(i, "CONT");
+    members.get(i).frozen = false;
+  }
+
+  public void freezeAll() {
+    for (int i = 0; i < members.size(); i++) {
+      freeze(i);
+    }
+  }
+
+  public void thawAll() {
+    for (int i = 0; i < members.size(); i++) {
+      thaw(i);
+    }
+  }
+
+  /** SIGKILL of one member; it stays down until {@link #restart}. */
+  public void kill(int i) throws InterruptedException {
+    Process p = members.get(i).process;
+    if (members.get(i).frozen) {
+      thaw(i);
+    }
+    p.destroyForcibly();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("etcd member " + i + " (pid " + p.pid() + ") survived SIGKILL for 10 s");
+    }
+  }
+
+  /** Starts a killed member again on its data directory and waits until it is healthy. */
+  public void restart(int i) throws IOException {
+    if (members.get(i).process.isAlive()) {
+      throw new IllegalStateException("etcd member " + i + " still runs");
+    }
+    launch(i, "existing");
+    awaitHealthy(List.of(i));
+  }
+
+  /** Waits (bounded) until each given member answers {@code /health} with {"health":"true"}. */
+  public void awaitHealthy(List<Integer> which) {
+    long end = System.nanoTime() + HEALTHY_WITHIN.toNanos();
+    for (int i : which) {
+      while (!healthy(i)) {
+        if (!members.get(i).process.isAlive()) {
+          throw new IllegalStateException("etcd member " + members.get(i).name + " exited: " + logTail(i));
+        }
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("etcd member " + members.get(i).name + " not healthy within "
+              + HEALTHY_WITHIN + ": " + logTail(i));
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  /** The member answers {@code /health} with "true" (over TLS: a linearizable read succeeds). */
+  public boolean healthy(int i) {
+    if (certs != null) {
+      try {
+        EtcdClient c = EtcdClient.open(new EtcdSettings(List.of(endpoint(i)), Duration.ofSeconds(1),
+            Optional.of(clientTls()), Optional.empty()));
+        c.get("/health-probe");
+        return true;
+      } catch (IOException | EtcdException e) {
+        return false;
+      }
+    }
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint(i).resolve("/health"))
+          .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 && r.body().contains("\"true\"");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public String logTail(int i) {
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve(members.get(i).name + ".log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Member m : members) {
+      Process p = m.process;
+      if (p == null) {
+        continue;
+      }
+      if (p.isAlive()) {
+        // A stopped process dies of SIGKILL too; SIGCONT first anyway so nothing is left stopped.
+        signalQuietly(p.pid(), "CONT");
+        p.destroyForcibly();
+      }
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void signal(int i, String sig) {
+    Process p = members.get(i).process;
+    if (!p.isAlive()) {
+      throw new IllegalStateException("etcd member " + i + " is not running");
+    }
+    ProcessResult r = Processes.run(List.of("kill", "-" + sig, Long.toString(p.pid())), Duration.ofSeconds(5));
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("kill -" + sig + " " + p.pid() + " failed: " + r);
+    }
+  }
+
+  private static void signalQuietly(long pid, String sig) {
+    try {
+      new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // best effort: SIGKILL follows
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
