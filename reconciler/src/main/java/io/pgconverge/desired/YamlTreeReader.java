@@ -69,6 +69,8 @@ final class YamlTreeReader {
                 "a second YAML document starts here; a desired-state file holds exactly one"));
       }
       return new Result(Optional.of(root), problems);
+    } catch (TooBig e) {
+      return new Result(Optional.empty(), List.of(e.problem));
     } catch (JsonProcessingException e) {
       return new Result(Optional.empty(), List.of(syntaxProblem(e)));
     } catch (IOException e) {
@@ -78,8 +80,47 @@ final class YamlTreeReader {
     }
   }
 
+  /** Deeper than this, a desired-state file is a nesting bomb (its own deepest point is 4). */
+  static final int MAX_DEPTH = 16;
+
+  /** Stops the reading: the tree would be too deep or a value too long to be a desired state. */
+  private static final class TooBig extends RuntimeException {
+    final Problem problem;
+
+    TooBig(Problem problem) {
+      super(null, null, false, false);
+      this.problem = problem;
+    }
+  }
+
+  private int depth;
+
   private YamlNode node(JsonToken token, String path) throws IOException {
     SourceLocation location = here();
+    if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+      if (++depth > MAX_DEPTH) {
+        throw new TooBig(new Problem(location, path,
+            "nested more than " + MAX_DEPTH + " levels deep; a desired-state file needs at most 5"));
+      }
+      try {
+        return container(token, location, path);
+      } finally {
+        depth--;
+      }
+    }
+    if (token.isScalarValue() && parser.getTextLength() > ValueGrammar.MAX_SCALAR) {
+      throw new TooBig(new Problem(location, path,
+          "a value of " + parser.getTextLength() + " characters; at most " + ValueGrammar.MAX_SCALAR + " are allowed"));
+    }
+    return leaf(token, location, path);
+  }
+
+  private YamlNode container(JsonToken token, SourceLocation location, String path) throws IOException {
+    alias(location, path);
+    return token == JsonToken.START_OBJECT ? mapping(location, path) : sequence(location, path);
+  }
+
+  private void alias(SourceLocation location, String path) throws IOException {
     if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
       problems.add(
           new Problem(
@@ -87,9 +128,11 @@ final class YamlTreeReader {
               path,
               "aliases (*" + parser.getText() + ") are not supported; write the value out"));
     }
+  }
+
+  private YamlNode leaf(JsonToken token, SourceLocation location, String path) throws IOException {
+    alias(location, path);
     return switch (token) {
-      case START_OBJECT -> mapping(location, path);
-      case START_ARRAY -> sequence(location, path);
       case VALUE_STRING -> scalar(location, ScalarKind.STRING);
       case VALUE_NUMBER_INT -> scalar(location, ScalarKind.INTEGER);
       case VALUE_NUMBER_FLOAT -> scalar(location, ScalarKind.FLOAT);
@@ -106,6 +149,9 @@ final class YamlTreeReader {
     while ((token = parser.nextToken()) != JsonToken.END_OBJECT) {
       String key = parser.currentName();
       SourceLocation keyLocation = here();
+      if (key.length() > 256) {
+        throw new TooBig(new Problem(keyLocation, path, "a key of " + key.length() + " characters; keys are short names"));
+      }
       String field = path.isEmpty() ? key : path + "." + key;
       YamlNode value = node(parser.nextToken(), field);
       SourceLocation first = seen.putIfAbsent(key, keyLocation);
@@ -139,8 +185,12 @@ final class YamlTreeReader {
 
   private Problem syntaxProblem(JsonProcessingException e) {
     if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
-      SourceLocation location =
-          at(marked.getProblemMark().getLine() + 1, marked.getProblemMark().getColumn() + 1);
+      // A token that never ends (a quote left open) is reported where it ends: at the end of the
+      // file. Its start, the context mark, is where the mistake is.
+      boolean scanning = marked.getContext() != null && marked.getContext().startsWith("while scanning")
+          && marked.getContextMark() != null;
+      var mark = scanning ? marked.getContextMark() : marked.getProblemMark();
+      SourceLocation location = at(mark.getLine() + 1, mark.getColumn() + 1);
       String message = "not valid YAML: " + marked.getProblem();
       if (marked.getContext() != null && marked.getContextMark() != null) {
         message += " (" + marked.getContext() + " on line " + (marked.getContextMark().getLine() + 1) + ")";
