@@ -103,7 +103,7 @@ public final class DesiredStateLoader {
     Map<String, Problem> byText = new LinkedHashMap<>();
     LoadResult first = null;
     for (String view : views) {
-      LoadResult r = parse(text.text(), file, view);
+      LoadResult r = DesiredStateBinder.bind(tree.root().get(), file, view, HbaParser.POSTGRES, tree.problems());
       first = first == null ? r : first;
       if (r instanceof LoadResult.Invalid invalid) {
         for (Problem p : invalid.problems()) {

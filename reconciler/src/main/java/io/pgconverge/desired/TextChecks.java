@@ -16,6 +16,9 @@ import java.nio.file.Path;
 final class TextChecks {
   private TextChecks() {}
 
+  /** Longest line, in characters: far beyond any real value, and short enough to parse quickly. */
+  static final int MAX_LINE = 16_384;
+
   static DesiredStateLoader.Text decode(byte[] bytes, Path file, int maxBytes) {
     if (bytes.length > maxBytes) {
       int[] lc = lineAndColumnOfByte(bytes, maxBytes);
@@ -64,9 +67,18 @@ final class TextChecks {
       if (!Character.isLowSurrogate(c)) {
         column++;
       }
+      if (column > MAX_LINE + 1) {
+        int lineStart = text.lastIndexOf('\n', i) + 1;
+        java.util.regex.Matcher key = KEY.matcher(text.substring(lineStart, Math.min(text.length(), lineStart + 300)));
+        String which = key.lookingAt() ? " (the value of " + key.group(1) + ")" : "";
+        return problem(file, line, 1, "line " + line + which + " is longer than " + MAX_LINE
+            + " characters, more than any desired-state value needs");
+      }
     }
     return new DesiredStateLoader.Text(text, null);
   }
+
+  private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("\\s*(?:-\\s+)?([A-Za-z_][A-Za-z0-9_.]*)\\s*:");
 
   private static DesiredStateLoader.Text problem(Path file, int line, int column, String message) {
     return new DesiredStateLoader.Text(null, new Problem(new SourceLocation(file, line, column), "", message));

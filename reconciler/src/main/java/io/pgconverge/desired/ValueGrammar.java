@@ -153,7 +153,7 @@ final class ValueGrammar {
     if (host.contains(":")) {
       return isIpv6(host)
           ? Optional.empty()
-          : Optional.of("is not a valid IPv6 address, got " + show(host));
+          : Optional.of("is not a valid IPv6 address (and a DNS name has no ':'), got " + show(host));
     }
     if (host.matches("[0-9.]+")) {
       return IPV4.matcher(host).matches()

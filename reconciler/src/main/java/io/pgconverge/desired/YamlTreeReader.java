@@ -62,7 +62,7 @@ final class YamlTreeReader {
       YamlNode root = node(first, "");
       JsonToken more = p.nextToken();
       if (more != null) {
-        problems.add(
+        add(
             new Problem(
                 here(),
                 "",
@@ -70,7 +70,7 @@ final class YamlTreeReader {
       }
       return new Result(Optional.of(root), problems);
     } catch (TooBig e) {
-      return new Result(Optional.empty(), List.of(e.problem));
+      return new Result(Optional.empty(), e.problems);
     } catch (JsonProcessingException e) {
       return new Result(Optional.empty(), List.of(syntaxProblem(e)));
     } catch (IOException e) {
@@ -85,15 +85,32 @@ final class YamlTreeReader {
 
   /** Stops the reading: the tree would be too deep or a value too long to be a desired state. */
   private static final class TooBig extends RuntimeException {
-    final Problem problem;
+    final List<Problem> problems;
 
     TooBig(Problem problem) {
+      this(List.of(problem));
+    }
+
+    TooBig(List<Problem> problems) {
       super(null, null, false, false);
-      this.problem = problem;
+      this.problems = problems;
     }
   }
 
   private int depth;
+
+  /** Where the last scalar read started, when it was quoted and ran over lines: a quote left open ends far below. */
+  private SourceLocation lastQuoted;
+
+  /** A problem found while reading; past 100 of them the file is not worth reading on. */
+  private void add(Problem problem) {
+    problems.add(problem);
+    if (problems.size() >= 100) {
+      List<Problem> first = new ArrayList<>(problems);
+      first.add(new Problem(problem.location(), "", "100 problems so far; reading stops here"));
+      throw new TooBig(first);
+    }
+  }
 
   private YamlNode node(JsonToken token, String path) throws IOException {
     SourceLocation location = here();
@@ -122,7 +139,7 @@ final class YamlTreeReader {
 
   private void alias(SourceLocation location, String path) throws IOException {
     if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
-      problems.add(
+      add(
           new Problem(
               location,
               path,
@@ -138,7 +155,10 @@ final class YamlTreeReader {
       case VALUE_NUMBER_FLOAT -> scalar(location, ScalarKind.FLOAT);
       case VALUE_TRUE, VALUE_FALSE -> scalar(location, ScalarKind.BOOLEAN);
       case VALUE_NULL -> scalar(location, ScalarKind.NULL);
-      default -> throw new IllegalStateException("unexpected YAML token " + token + " at " + location);
+      default -> {
+        add(new Problem(location, path, "YAML tags such as !!binary are not supported; write a plain value"));
+        yield new Scalar(location, "", ScalarKind.NULL, false);
+      }
     };
   }
 
@@ -156,7 +176,7 @@ final class YamlTreeReader {
       YamlNode value = node(parser.nextToken(), field);
       SourceLocation first = seen.putIfAbsent(key, keyLocation);
       if (first != null) {
-        problems.add(
+        add(
             new Problem(
                 keyLocation,
                 field,
@@ -180,6 +200,8 @@ final class YamlTreeReader {
   private Scalar scalar(SourceLocation location, ScalarKind kind) throws IOException {
     char first = charAt(location);
     boolean quoted = first == '\'' || first == '"';
+    // A quoted scalar that ends on a later line than it starts may be a quote left open.
+    lastQuoted = quoted && parser.currentLocation().getLineNr() > location.line() ? location : null;
     return new Scalar(location, parser.getText(), kind, quoted);
   }
 
@@ -191,6 +213,13 @@ final class YamlTreeReader {
           && marked.getContextMark() != null;
       var mark = scanning ? marked.getContextMark() : marked.getProblemMark();
       SourceLocation location = at(mark.getLine() + 1, mark.getColumn() + 1);
+      if (!scanning && lastQuoted != null && lastQuoted.line() < location.line()) {
+        // A quote left open runs on to the next quote of the same kind, lines below, and the
+        // parser trips over what follows that one: the quote that opened is the mistake.
+        return new Problem(lastQuoted, "",
+            "not valid YAML: the quoted string that starts here runs on to line " + location.line()
+                + ", where the parser then stopped (" + marked.getProblem() + "); close the quote on this line");
+      }
       String message = "not valid YAML: " + marked.getProblem();
       if (marked.getContext() != null && marked.getContextMark() != null) {
         message += " (" + marked.getContext() + " on line " + (marked.getContextMark().getLine() + 1) + ")";
