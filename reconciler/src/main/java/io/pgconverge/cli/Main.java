@@ -418,15 +418,15 @@ public final class Main {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "desired-state files")
     List<Path> files;
 
-    @Option(names = "--self", paramLabel = "PEER",
-        description = "validate as the host that is this peer (when the file has no self:); default: this machine's short hostname")
+    @Option(names = "--self", paramLabel = "NAME",
+        description = "check as the host that is peer NAME; default: a file without self is checked as each of its peers")
     String self;
 
     @Override
     public Integer call() {
       int rc = 0;
       for (Path f : files) {
-        LoadResult r = DesiredStateLoader.load(f, self != null ? self : Hostname.get());
+        LoadResult r = DesiredStateLoader.validate(f, Optional.ofNullable(self), Hostname.get());
         if (r instanceof LoadResult.Invalid invalid) {
           invalid.problems().forEach(p -> System.out.println(p));
           rc = 1;

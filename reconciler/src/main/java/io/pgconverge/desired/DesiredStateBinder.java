@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -127,7 +128,7 @@ final class DesiredStateBinder {
     Integer version = version(doc);
     String cluster = required(doc, "cluster").map(n -> clusterName(n, "cluster")).orElse(null);
     Optional<YamlNode> selfNode = optional(doc, "self");
-    String self = selfNode.map(n -> string(n, "self")).orElse(selfNode.isEmpty() ? defaultSelf : null);
+    String self = selfNode.map(n -> peerName(n, "self")).orElse(selfNode.isEmpty() ? defaultSelf : null);
 
     List<PeerFacts> peerFacts = new ArrayList<>();
     List<Peer> peers = peers(doc, peerFacts);
@@ -229,6 +230,8 @@ final class DesiredStateBinder {
     }
     List<Peer> peers = new ArrayList<>();
     Map<String, Integer> indexByName = new HashMap<>();
+    Map<String, Integer> addressSeen = new HashMap<>();
+    Map<String, Integer> slotSeen = new HashMap<>();
     boolean allBound = true;
     for (int i = 0; i < list.items().size(); i++) {
       YamlNode item = list.items().get(i);
@@ -243,10 +246,12 @@ final class DesiredStateBinder {
       String name = required(s, "name").map(n -> peerName(n, s.field("name"))).orElse(null);
       name = unique(name, i, indexByName, s,
           (dup, first) -> "\"" + dup + "\" is already the name of peers[" + first + "]; peer names must be unique");
-      String host = required(s, "host").map(n -> string(n, s.field("host"))).orElse(null);
+      String host = required(s, "host").map(n -> checked(n, s.field("host"), string(n, s.field("host")), ValueGrammar::peerHost)).orElse(null);
       Optional<YamlNode> portNode = optional(s, "port");
       Integer port = portNode.isEmpty() ? Integer.valueOf(5432) : portNumber(portNode.get(), s.field("port"));
       PeerRole role = required(s, "role").map(n -> peerRole(n, s.field("role"))).orElse(null);
+      host = uniqueAddress(host, port, i, addressSeen, s);
+      slotNameUnique(name, i, slotSeen, s);
       facts.add(new PeerFacts(i, name, role));
       if (name == null || host == null || port == null || role == null) {
         allBound = false;
@@ -257,15 +262,42 @@ final class DesiredStateBinder {
     return allBound ? peers : null;
   }
 
+  /** {@code host} unless an earlier peer has the same host and port (reported at this host). */
+  private String uniqueAddress(String host, Integer port, int index, Map<String, Integer> seen, Section s) {
+    if (host == null || port == null) {
+      return host;
+    }
+    Integer first = seen.putIfAbsent(host.toLowerCase(Locale.ROOT) + " " + port, index);
+    if (first == null) {
+      return host;
+    }
+    problem(locations.get(s.field("host")), s.field("host"),
+        "peers[" + first + "] already has host " + ValueGrammar.show(host) + " and port " + port + "; each peer needs its own address");
+    return null;
+  }
+
+  /** Two peers whose replication slots (pgc_ + the name, lower-cased, [a-z0-9_]) would be the same slot. */
+  private void slotNameUnique(String name, int index, Map<String, Integer> seen, Section s) {
+    if (name == null) {
+      return;
+    }
+    String slot = "pgc_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    Integer first = seen.putIfAbsent(slot, index);
+    if (first != null) {
+      problem(locations.get(s.field("name")), s.field("name"),
+          "its replication slot " + slot + " would be the same as that of peers[" + first + "]; give peers names that differ in more than case and punctuation");
+    }
+  }
+
   private PostgresSpec postgres(Section s, PostgresFacts[] facts) {
     int problemsBefore = problems.size();
     Optional<YamlNode> binNode = optional(s, "bin");
     Optional<Path> bin = binNode.map(n -> absolutePath(n, "postgres.bin"));
-    Path data = required(s, "data").map(n -> absolutePath(n, "postgres.data")).orElse(null);
+    Path data = required(s, "data").map(n -> absolutePath(n, "postgres.data", ValueGrammar::clusterDirectory)).orElse(null);
     Optional<YamlNode> configNode = optional(s, "config");
-    Path config = configNode.isPresent() ? absolutePath(configNode.get(), "postgres.config") : data;
+    Path config = configNode.isPresent() ? absolutePath(configNode.get(), "postgres.config", ValueGrammar::clusterDirectory) : data;
     Optional<YamlNode> userNode = optional(s, "user");
-    String user = userNode.isPresent() ? string(userNode.get(), "postgres.user") : DEFAULT_USER;
+    String user = userNode.isPresent() ? checked(userNode.get(), "postgres.user", string(userNode.get(), "postgres.user"), ValueGrammar::osUser) : DEFAULT_USER;
     List<String> initdb = optional(s, "initdb").map(this::initdbArgs).orElse(List.of());
     Map<String, SourceLocation> settingKeys = new LinkedHashMap<>();
     Map<String, String> settings =
@@ -275,7 +307,7 @@ final class DesiredStateBinder {
     Optional<YamlNode> socketNode = optional(s, "socket_directory");
     Path socket =
         socketNode.isPresent()
-            ? absolutePath(socketNode.get(), "postgres.socket_directory")
+            ? absolutePath(socketNode.get(), "postgres.socket_directory", ValueGrammar::socketDirectory)
             : DEFAULT_SOCKET_DIRECTORY;
 
     Optional<SslSpec> ssl = Optional.empty();
@@ -308,6 +340,13 @@ final class DesiredStateBinder {
         record(field, item.location());
         if (!(item instanceof Scalar line) || line.kind() == ScalarKind.NULL || line.text().isBlank()) {
           problem(item.location(), field, "must be a pg_hba.conf line, got " + item.describe());
+          hba = null;
+          everyHbaLineParsed = false;
+          continue;
+        }
+        Optional<String> control = ValueGrammar.noControlCharacters(line.text());
+        if (control.isPresent()) {
+          problem(item.location(), field, control.get() + " (one list item is one pg_hba.conf line)");
           hba = null;
           everyHbaLineParsed = false;
           continue;
@@ -365,14 +404,9 @@ final class DesiredStateBinder {
       String field = "postgres.initdb[" + i + "]";
       YamlNode item = list.items().get(i);
       record(field, item.location());
-      String arg = string(item, field);
+      String previous = i == 0 ? null : (list.items().get(i - 1) instanceof Scalar p ? p.text() : null);
+      String arg = checked(item, field, string(item, field), a -> ValueGrammar.initdbArgument(a, previous));
       if (arg == null) {
-        ok = false;
-      } else if (arg.startsWith("-D") || arg.equals("--pgdata") || arg.startsWith("--pgdata=")) {
-        problem(
-            item.location(),
-            field,
-            "\"" + arg + "\" is not allowed here: pgconverge passes the data directory itself, from postgres.data");
         ok = false;
       } else {
         args.add(arg);
@@ -401,6 +435,12 @@ final class DesiredStateBinder {
         ok = false;
         continue;
       }
+      if (ValueGrammar.INCLUDE_DIRECTIVES.contains(e.key())) {
+        problem(e.keyLocation(), field,
+            "is a directive that reads another file, not a setting: pgconverge writes all of postgresql.conf; put the settings here");
+        ok = false;
+        continue;
+      }
       if (!(e.value() instanceof Scalar value)) {
         problem(e.value().location(), field, "must be a single value, got " + e.value().describe());
         ok = false;
@@ -411,6 +451,10 @@ final class DesiredStateBinder {
             value.location(),
             field,
             "has no value; write one (use '' for an empty string), or remove the line to leave the server's default");
+        ok = false;
+        continue;
+      }
+      if (checked(value, field, value.text(), ValueGrammar::noControlCharacters) == null) {
         ok = false;
         continue;
       }
@@ -449,7 +493,7 @@ final class DesiredStateBinder {
       }
       Section s = section.get();
       int problemsBefore = problems.size();
-      String name = required(s, "name").map(n -> string(n, s.field("name"))).orElse(null);
+      String name = required(s, "name").map(n -> checked(n, s.field("name"), string(n, s.field("name")), ValueGrammar::roleName)).orElse(null);
       name = unique(name, i, indexByName, s,
           (dup, first) -> "role \"" + dup + "\" is already listed as roles[" + first + "]; list each role once");
       Optional<Boolean> login = optionalBoolean(s, "login");
@@ -497,7 +541,7 @@ final class DesiredStateBinder {
       return Optional.empty();
     }
     Section s = section.get();
-    String user = required(s, "user").map(n -> string(n, "replication.user")).orElse(null);
+    String user = required(s, "user").map(n -> checked(n, "replication.user", string(n, "replication.user"), ValueGrammar::roleName)).orElse(null);
     Path passwordFile =
         required(s, "password_file").map(n -> absolutePath(n, "replication.password_file")).orElse(null);
     Optional<YamlNode> slotsNode = optional(s, "slots");
@@ -843,7 +887,7 @@ final class DesiredStateBinder {
       if (known.contains(e.key())) {
         continue;
       }
-      String message = "unknown key \"" + e.key() + "\"";
+      String message = "unknown key " + ValueGrammar.show(e.key());
       message += DesiredStateKeys.closest(e.key(), known).map(k -> "; did you mean \"" + k + "\"?").orElse("");
       problem(e.keyLocation(), s.field(e.key()), message);
     }
@@ -890,7 +934,7 @@ final class DesiredStateBinder {
       problem(node.location(), field, "must not be empty");
       return null;
     }
-    return s.text();
+    return checked(node, field, s.text(), ValueGrammar::noControlCharacters);
   }
 
   private String clusterName(YamlNode node, String field) {
@@ -913,10 +957,10 @@ final class DesiredStateBinder {
       problem(
           node.location(),
           field,
-          "must be letters, digits, '_', '.' and '-' only, got \"" + name + "\"");
+          "must be letters, digits, '_', '.' and '-' only, got " + ValueGrammar.show(name));
       return null;
     }
-    return name;
+    return checked(node, field, name, ValueGrammar::peerName);
   }
 
   private PeerRole peerRole(YamlNode node, String field) {
@@ -987,12 +1031,12 @@ final class DesiredStateBinder {
   }
 
   private Path absolutePath(YamlNode node, String field) {
-    String text = string(node, field);
+    return absolutePath(node, field, ValueGrammar::path);
+  }
+
+  private Path absolutePath(YamlNode node, String field, Function<String, Optional<String>> grammar) {
+    String text = checked(node, field, string(node, field), grammar);
     if (text == null) {
-      return null;
-    }
-    if (!text.startsWith("/")) {
-      problem(node.location(), field, "must be an absolute path (starting with /), got \"" + text + "\"");
       return null;
     }
     try {
@@ -1001,6 +1045,16 @@ final class DesiredStateBinder {
       problem(node.location(), field, "is not a usable path: " + e.getReason());
       return null;
     }
+  }
+
+  /** {@code value} when it passes {@code grammar}; otherwise a problem at {@code node}, and null. */
+  private String checked(YamlNode node, String field, String value, Function<String, Optional<String>> grammar) {
+    if (value == null) {
+      return null;
+    }
+    Optional<String> wrong = grammar.apply(value);
+    wrong.ifPresent(message -> problem(node.location(), field, message));
+    return wrong.isPresent() ? null : value;
   }
 
   private void record(String field, SourceLocation location) {

@@ -1,13 +1,16 @@
 package io.pgconverge.desired;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads a desired-state file (version 1) and validates it: the way into the reconcile loop.
@@ -31,19 +34,14 @@ public final class DesiredStateLoader {
    *     usually the machine's hostname
    */
   public static LoadResult load(Path file, String defaultSelf) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return unreadable(file, "no such file");
-    } catch (AccessDeniedException e) {
-      return unreadable(file, io.pgconverge.host.FileAccess.permissionDenied(file));
-    } catch (CharacterCodingException e) {
-      return unreadable(file, "it is not UTF-8 text");
-    } catch (IOException e) {
-      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      return unreadable(file, Files.isDirectory(file) ? "it is a directory" : reason);
+    Text text = read(file);
+    if (text.problem() != null) {
+      return new LoadResult.Invalid(file, List.of(text.problem()));
     }
+    return cached(file, defaultSelf, text.text());
+  }
+
+  private static LoadResult cached(Path file, String defaultSelf, String text) {
     synchronized (DesiredStateLoader.class) {
       if (lastResult != null && file.equals(lastFile) && defaultSelf.equals(lastSelf) && text.equals(lastText)) {
         return lastResult;
@@ -94,11 +92,97 @@ public final class DesiredStateLoader {
     return DesiredStateBinder.bind(tree.root().get(), file, defaultSelf, hbaParser, tree.problems());
   }
 
-  private static LoadResult unreadable(Path file, String reason) {
-    return new LoadResult.Invalid(
-        file,
-        List.of(
-            new Problem(
-                new SourceLocation(file, 1, 1), "", "cannot read desired-state file " + file + ": " + reason)));
+  /**
+   * Validates {@code file} the way config management needs before it pushes, on a machine that
+   * may be none of the peers. A file that names {@code self}, or a given {@code self}, is checked
+   * once; a file without {@code self} goes to every peer, so it is checked from each peer's point
+   * of view (each peer as self) and is valid when all of them are. A problem seen from some peers
+   * only says which. Reads that one file and has no other side effects.
+   */
+  public static LoadResult validate(Path file, Optional<String> self, String hostname) {
+    Text text = read(file);
+    if (text.problem() != null) {
+      return new LoadResult.Invalid(file, List.of(text.problem()));
+    }
+    YamlTreeReader.Result tree = YamlTreeReader.read(text.text(), file);
+    List<String> views = tree.root().map(DesiredStateLoader::peerNames).orElse(List.of());
+    if (self.isPresent() || views.isEmpty()) {
+      return parse(text.text(), file, self.orElse(hostname));
+    }
+    Map<String, List<String>> seenFrom = new LinkedHashMap<>();
+    Map<String, Problem> byText = new LinkedHashMap<>();
+    LoadResult first = null;
+    for (String view : views) {
+      LoadResult r = DesiredStateBinder.bind(tree.root().get(), file, view, HbaParser.POSTGRES, tree.problems());
+      first = first == null ? r : first;
+      if (r instanceof LoadResult.Invalid invalid) {
+        for (Problem p : invalid.problems()) {
+          byText.putIfAbsent(p.toString(), p);
+          seenFrom.computeIfAbsent(p.toString(), k -> new ArrayList<>()).add(view);
+        }
+      }
+    }
+    if (byText.isEmpty()) {
+      return first;
+    }
+    List<Problem> problems = new ArrayList<>();
+    byText.forEach((key, p) -> {
+      List<String> from = seenFrom.get(key);
+      problems.add(from.size() == views.size() ? p
+          : new Problem(p.location(), p.field(), p.message() + " (with self: " + String.join(", ", from) + ")"));
+    });
+    problems.sort(Comparator.comparingInt((Problem p) -> p.location().line()).thenComparingInt(p -> p.location().column()));
+    return new LoadResult.Invalid(file, problems);
   }
+
+  /** The peers' names when the file has peers and no self of its own; otherwise none. */
+  private static List<String> peerNames(YamlNode root) {
+    if (!(root instanceof YamlNode.Mapping top) || top.entry("self").isPresent()) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    top.entry("peers").map(YamlNode.Entry::value).ifPresent(peers -> {
+      if (peers instanceof YamlNode.Sequence list) {
+        for (YamlNode item : list.items()) {
+          if (item instanceof YamlNode.Mapping m
+              && m.entry("name").map(YamlNode.Entry::value).orElse(null) instanceof YamlNode.Scalar name
+              && !names.contains(name.text())) {
+            names.add(name.text());
+          }
+        }
+      }
+    });
+    return names;
+  }
+
+  /** The text of a desired-state file, or why it cannot be one. */
+  record Text(String text, Problem problem) {}
+
+  /** A desired-state file is at most this many bytes; a 1,000-peer file is well below it. */
+  static final int MAX_BYTES = 1 << 20;
+
+  /**
+   * Reads {@code file} as UTF-8 text of at most {@link #MAX_BYTES} bytes: a UTF-8 byte-order mark
+   * is dropped; UTF-16 or UTF-32, a byte that is not UTF-8 or a control character (NUL...) is a
+   * problem at its line and column.
+   */
+  static Text read(Path file) {
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      return new Text(null, unreadableProblem(file, "no such file"));
+    } catch (AccessDeniedException e) {
+      return new Text(null, unreadableProblem(file, io.pgconverge.host.FileAccess.permissionDenied(file)));
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return new Text(null, unreadableProblem(file, Files.isDirectory(file) ? "it is a directory" : reason));
+    }
+    return TextChecks.decode(bytes, file, MAX_BYTES);
+  }
+
+  static Problem unreadableProblem(Path file, String reason) {
+    return new Problem(new SourceLocation(file, 1, 1), "", "cannot read desired-state file " + file + ": " + reason);
+  }
+
 }

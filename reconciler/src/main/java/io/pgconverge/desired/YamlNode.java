@@ -62,7 +62,7 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
     public String describe() {
       return switch (kind) {
         case NULL -> "nothing";
-        case STRING -> "\"" + text + "\"";
+        case STRING -> ValueGrammar.show(text);
         case INTEGER, FLOAT, BOOLEAN -> text;
       };
     }

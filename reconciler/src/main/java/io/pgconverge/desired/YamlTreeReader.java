@@ -62,13 +62,15 @@ final class YamlTreeReader {
       YamlNode root = node(first, "");
       JsonToken more = p.nextToken();
       if (more != null) {
-        problems.add(
+        add(
             new Problem(
                 here(),
                 "",
                 "a second YAML document starts here; a desired-state file holds exactly one"));
       }
       return new Result(Optional.of(root), problems);
+    } catch (TooBig e) {
+      return new Result(Optional.empty(), e.problems);
     } catch (JsonProcessingException e) {
       return new Result(Optional.empty(), List.of(syntaxProblem(e)));
     } catch (IOException e) {
@@ -78,24 +80,85 @@ final class YamlTreeReader {
     }
   }
 
+  /** Deeper than this, a desired-state file is a nesting bomb (its own deepest point is 4). */
+  static final int MAX_DEPTH = 16;
+
+  /** Stops the reading: the tree would be too deep or a value too long to be a desired state. */
+  private static final class TooBig extends RuntimeException {
+    final List<Problem> problems;
+
+    TooBig(Problem problem) {
+      this(List.of(problem));
+    }
+
+    TooBig(List<Problem> problems) {
+      super(null, null, false, false);
+      this.problems = problems;
+    }
+  }
+
+  private int depth;
+
+  /** Where the last scalar read started, when it was quoted and ran over lines: a quote left open ends far below. */
+  private SourceLocation lastQuoted;
+
+  /** A problem found while reading; past 100 of them the file is not worth reading on. */
+  private void add(Problem problem) {
+    problems.add(problem);
+    if (problems.size() >= 100) {
+      List<Problem> first = new ArrayList<>(problems);
+      first.add(new Problem(problem.location(), "", "100 problems so far; reading stops here"));
+      throw new TooBig(first);
+    }
+  }
+
   private YamlNode node(JsonToken token, String path) throws IOException {
     SourceLocation location = here();
+    if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+      if (++depth > MAX_DEPTH) {
+        throw new TooBig(new Problem(location, path,
+            "nested more than " + MAX_DEPTH + " levels deep; a desired-state file needs at most 5"));
+      }
+      try {
+        return container(token, location, path);
+      } finally {
+        depth--;
+      }
+    }
+    if (token.isScalarValue() && parser.getTextLength() > ValueGrammar.MAX_SCALAR) {
+      throw new TooBig(new Problem(location, path,
+          "a value of " + parser.getTextLength() + " characters; at most " + ValueGrammar.MAX_SCALAR + " are allowed"));
+    }
+    return leaf(token, location, path);
+  }
+
+  private YamlNode container(JsonToken token, SourceLocation location, String path) throws IOException {
+    alias(location, path);
+    return token == JsonToken.START_OBJECT ? mapping(location, path) : sequence(location, path);
+  }
+
+  private void alias(SourceLocation location, String path) throws IOException {
     if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
-      problems.add(
+      add(
           new Problem(
               location,
               path,
               "aliases (*" + parser.getText() + ") are not supported; write the value out"));
     }
+  }
+
+  private YamlNode leaf(JsonToken token, SourceLocation location, String path) throws IOException {
+    alias(location, path);
     return switch (token) {
-      case START_OBJECT -> mapping(location, path);
-      case START_ARRAY -> sequence(location, path);
       case VALUE_STRING -> scalar(location, ScalarKind.STRING);
       case VALUE_NUMBER_INT -> scalar(location, ScalarKind.INTEGER);
       case VALUE_NUMBER_FLOAT -> scalar(location, ScalarKind.FLOAT);
       case VALUE_TRUE, VALUE_FALSE -> scalar(location, ScalarKind.BOOLEAN);
       case VALUE_NULL -> scalar(location, ScalarKind.NULL);
-      default -> throw new IllegalStateException("unexpected YAML token " + token + " at " + location);
+      default -> {
+        add(new Problem(location, path, "YAML tags such as !!binary are not supported; write a plain value"));
+        yield new Scalar(location, "", ScalarKind.NULL, false);
+      }
     };
   }
 
@@ -106,11 +169,14 @@ final class YamlTreeReader {
     while ((token = parser.nextToken()) != JsonToken.END_OBJECT) {
       String key = parser.currentName();
       SourceLocation keyLocation = here();
+      if (key.length() > 256) {
+        throw new TooBig(new Problem(keyLocation, path, "a key of " + key.length() + " characters; keys are short names"));
+      }
       String field = path.isEmpty() ? key : path + "." + key;
       YamlNode value = node(parser.nextToken(), field);
       SourceLocation first = seen.putIfAbsent(key, keyLocation);
       if (first != null) {
-        problems.add(
+        add(
             new Problem(
                 keyLocation,
                 field,
@@ -134,13 +200,26 @@ final class YamlTreeReader {
   private Scalar scalar(SourceLocation location, ScalarKind kind) throws IOException {
     char first = charAt(location);
     boolean quoted = first == '\'' || first == '"';
+    // A quoted scalar that ends on a later line than it starts may be a quote left open.
+    lastQuoted = quoted && parser.currentLocation().getLineNr() > location.line() ? location : null;
     return new Scalar(location, parser.getText(), kind, quoted);
   }
 
   private Problem syntaxProblem(JsonProcessingException e) {
     if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
-      SourceLocation location =
-          at(marked.getProblemMark().getLine() + 1, marked.getProblemMark().getColumn() + 1);
+      // A token that never ends (a quote left open) is reported where it ends: at the end of the
+      // file. Its start, the context mark, is where the mistake is.
+      boolean scanning = marked.getContext() != null && marked.getContext().startsWith("while scanning")
+          && marked.getContextMark() != null;
+      var mark = scanning ? marked.getContextMark() : marked.getProblemMark();
+      SourceLocation location = at(mark.getLine() + 1, mark.getColumn() + 1);
+      if (!scanning && lastQuoted != null && lastQuoted.line() < location.line()) {
+        // A quote left open runs on to the next quote of the same kind, lines below, and the
+        // parser trips over what follows that one: the quote that opened is the mistake.
+        return new Problem(lastQuoted, "",
+            "not valid YAML: the quoted string that starts here runs on to line " + location.line()
+                + ", where the parser then stopped (" + marked.getProblem() + "); close the quote on this line");
+      }
       String message = "not valid YAML: " + marked.getProblem();
       if (marked.getContext() != null && marked.getContextMark() != null) {
         message += " (" + marked.getContext() + " on line " + (marked.getContextMark().getLine() + 1) + ")";

@@ -363,8 +363,13 @@ class DesiredStateLoaderTest {
             "/etc/pgconverge/desired-state.yaml:9:30: postgres.initdb[1]: \"-D\" is not allowed here: pgconverge passes the data directory itself, from postgres.data",
             "/etc/pgconverge/desired-state.yaml:9:34: postgres.initdb[2]: \"--pgdata=/x\" is not allowed here: pgconverge passes the data directory itself, from postgres.data",
             "/etc/pgconverge/desired-state.yaml:9:47: postgres.initdb[3]: \"-D/y\" is not allowed here: pgconverge passes the data directory itself, from postgres.data");
-    assertThat(valid(minimalWith("  data:", "  initdb: [-U, postgres, --locale=C]\n  data:")).postgres().initdbArgs())
-        .containsExactly("-U", "postgres", "--locale=C");
+    assertThat(valid(minimalWith("  data:", "  initdb: [--locale, C, --encoding=UTF8]\n  data:")).postgres().initdbArgs())
+        .containsExactly("--locale", "C", "--encoding=UTF8");
+    // -U is pgconverge's too since issue 9: the superuser is postgres.user
+    assertThat(problems(minimalWith("  data:", "  initdb: [-U, postgres]\n  data:")))
+        .containsExactly(
+            "/etc/pgconverge/desired-state.yaml:9:12: postgres.initdb[0]: \"-U\" is not allowed here: pgconverge passes the superuser name itself, from postgres.user",
+            "/etc/pgconverge/desired-state.yaml:9:16: postgres.initdb[1]: \"postgres\" is not an option: initdb would take it as the data directory, which pgconverge passes itself from postgres.data (write an option's value as --option=value)");
   }
 
   @Test
