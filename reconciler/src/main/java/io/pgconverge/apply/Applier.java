@@ -2,6 +2,7 @@ package io.pgconverge.apply;
 
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
+import io.pgconverge.host.TestCrashHook;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
 import io.pgconverge.pg.Passfile;
@@ -83,7 +84,9 @@ public final class Applier {
       Outcome o;
       long t0 = System.nanoTime();
       try {
+        TestCrashHook.at("before:" + crashPointName(a));
         String detail = run(a);
+        TestCrashHook.at("after:" + crashPointName(a));
         o = new Outcome.Applied(a, detail + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
       } catch (IOException | SQLException | RuntimeException e) {
         o = new Outcome.Failed(a, message(e) + " (after " + (System.nanoTime() - t0) / 1_000_000 + " ms)");
@@ -94,6 +97,11 @@ public final class Applier {
       outcomes.add(o);
     }
     return outcomes;
+  }
+
+  /** The action's name in {@link TestCrashHook} points: its type, and for a file write the file's name. */
+  static String crashPointName(Action a) {
+    return a.getClass().getSimpleName() + (a instanceof Action.WriteFile w ? "(" + w.path().getFileName() + ")" : "");
   }
 
   private static String message(Exception e) {
@@ -164,6 +172,9 @@ public final class Applier {
       AtomicFiles.write(a.path(), a.content().getBytes(StandardCharsets.UTF_8));
       return "wrote " + a.path();
     } else if (action instanceof Action.StartServer a) {
+      if (a.afterCrash()) {
+        return ServerControl.startAfterCrash(a.bin(), a.configDir(), a.data(), a.logFile());
+      }
       ServerControl.start(a.bin(), a.configDir(), a.logFile());
       return "server started";
     } else if (action instanceof Action.RestartServer a) {
@@ -226,8 +237,15 @@ public final class Applier {
         }
         throw new IOException("not reloaded: the server reports errors in its config files: " + String.join("; ", parts));
       }
+      java.sql.Timestamp before;
+      try (ResultSet rs = st.executeQuery("SELECT pg_conf_load_time()")) {
+        rs.next();
+        before = rs.getTimestamp(1);
+      }
       st.execute("SELECT pg_reload_conf()");
+      TestCrashHook.at("reload:signalled");
       long deadline = System.nanoTime() + 10_000_000_000L;
+      awaitLoaded(before, deadline);
       List<String> pending = new ArrayList<>();
       while (true) {
         pending.clear();
@@ -254,6 +272,32 @@ public final class Applier {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted while confirming the reload");
         }
+      }
+    }
+  }
+
+  /**
+   * Waits until the postmaster has loaded its config files again: a new connection (a backend
+   * forked after the postmaster handled the SIGHUP, pg_hba.conf included) reports a {@code
+   * pg_conf_load_time()} later than {@code before}.
+   */
+  private void awaitLoaded(java.sql.Timestamp before, long deadline) throws SQLException, IOException {
+    while (true) {
+      try (Connection c = server.connect(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_conf_load_time()")) {
+        rs.next();
+        if (rs.getTimestamp(1).after(before)) {
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("reloaded, but the server did not load its config files again within 10 s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while confirming the reload");
       }
     }
   }

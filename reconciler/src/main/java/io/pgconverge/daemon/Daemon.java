@@ -55,7 +55,8 @@ import org.slf4j.MDC;
  *       the run: the next one is a one-shot trigger computed by {@link NextRun} after each run
  *       (schedule, jitter, backoff after a failure); a new desired-state file ({@link
  *       DesiredStateWatcher}) or SIGHUP fires a second trigger at once. A missed trigger fires once
- *       (misfire: fire now), never replayed.
+ *       (misfire: fire now), never replayed. A postmaster that dies between runs ({@link
+ *       PostmasterWatch}, twice a second) fires it at once too.
  *   <li>Each run re-reads the file. Invalid: its problems are logged and written to the status
  *       file, and the last valid state keeps being enforced; without one the daemon waits.
  *   <li>SIGTERM (shutdown hook): no new action starts, a running initdb/pg_basebackup is killed
@@ -83,6 +84,7 @@ public final class Daemon {
   private final StatusFiles statusFiles;
   private volatile boolean stopping;
   private final Reconciler reconciler;
+  private final PostmasterWatch postmasterWatch;
   private Scheduler scheduler;
   private DesiredStateWatcher watcher;
   private RunLock lock;
@@ -94,6 +96,7 @@ public final class Daemon {
     this.options = options;
     this.statusFiles = new StatusFiles(options.statusFile(), options.metricsFile(), true);
     this.reconciler = new Reconciler(clock, () -> stopping);
+    this.postmasterWatch = new PostmasterWatch(this::push);
   }
 
   /** Quartz's job: one at a time, it calls back into the daemon. */
@@ -139,6 +142,7 @@ public final class Daemon {
     } catch (IOException e) {
       LOG.warn("cannot watch {} for changes ({}); runs only on schedule and on SIGHUP", options.config(), e.toString());
     }
+    postmasterWatch.start();
     Signals.onHangup(() -> push("SIGHUP"));
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "pgconverge-stop"));
     LOG.info("daemon started: pid={} desired_state={} status_file={} metrics_file={}", ProcessHandle.current().pid(),
@@ -301,12 +305,14 @@ public final class Daemon {
     }
     lock = taken;
     lockedData = normal;
+    postmasterWatch.watch(normal);
   }
 
   /** The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up. Never stops the server. */
   void stop() {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
+    postmasterWatch.close();
     int killed = Commands.cancelAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);

@@ -29,6 +29,8 @@ public final class StatusFiles {
   private final Path metrics;
   private final boolean createDirectories;
   private boolean warned;
+  /** Restarts after a crash counted so far: carried on from the metrics file found at the first write. */
+  private long crashRestarts = -1;
 
   public StatusFiles(Path status, Path metrics, boolean createDirectories) {
     this.status = status;
@@ -38,9 +40,17 @@ public final class StatusFiles {
 
   /** Writes both files; a failure is logged (once as a warning for the daemon), never thrown. */
   public void write(RunStatus s) {
+    if (crashRestarts < 0) {
+      try {
+        crashRestarts = Files.isReadable(metrics) ? MetricsText.counterIn(Files.readString(metrics), MetricsText.SERVER_CRASH_RESTARTS) : 0;
+      } catch (IOException | RuntimeException e) {
+        crashRestarts = 0;
+      }
+    }
+    crashRestarts += s.serverCrashRestarts();
     // metrics first: whoever sees a new status file (pgconverge status, a test) finds metrics at
     // least as new beside it
-    write(metrics, MetricsText.render(s));
+    write(metrics, MetricsText.render(s, crashRestarts));
     write(status, StatusFileJson.render(s));
   }
 

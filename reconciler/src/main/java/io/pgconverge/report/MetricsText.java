@@ -11,6 +11,14 @@ public final class MetricsText {
   private MetricsText() {}
 
   public static String render(RunStatus s) {
+    return render(s, s.serverCrashRestarts());
+  }
+
+  /**
+   * @param serverCrashRestartsTotal the restarts after a crash counted so far, this run's included
+   *     (the daemon keeps the total; a one-shot apply carries on from the metrics file it replaces)
+   */
+  public static String render(RunStatus s, long serverCrashRestartsTotal) {
     StringBuilder b = new StringBuilder();
     gauge(b, "pgconverge_last_run_timestamp_seconds", "Unix time when the last run ended.",
         seconds(s.finishedAt().toEpochMilli() / 1000.0));
@@ -28,6 +36,8 @@ public final class MetricsText {
     gauge(b, "pgconverge_desired_state_valid", "1 when the desired-state file on disk is valid, else 0.",
         s.desiredState().valid() ? "1" : "0");
     gauge(b, "pgconverge_last_run_duration_seconds", "How long the last run took.", seconds(s.duration().toNanos() / 1e9));
+    header(b, SERVER_CRASH_RESTARTS, "Times pgconverge found the server crashed (postmaster gone, postmaster.pid left) and started it again.", "counter");
+    b.append(SERVER_CRASH_RESTARTS).append(' ').append(serverCrashRestartsTotal).append('\n');
     return b.toString();
   }
 
@@ -37,8 +47,29 @@ public final class MetricsText {
   }
 
   private static void header(StringBuilder b, String name, String help) {
+    header(b, name, help, "gauge");
+  }
+
+  private static void header(StringBuilder b, String name, String help, String type) {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    b.append("# TYPE ").append(name).append(" gauge\n");
+    b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  /** The counter of restarts after a crash; {@link #counterIn} reads it back from a metrics file. */
+  public static final String SERVER_CRASH_RESTARTS = "pgconverge_server_crash_restarts_total";
+
+  /** The value of the sample {@code name} in a metrics text, or 0 when it has none. Has no side effects. */
+  public static long counterIn(String text, String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        try {
+          return Long.parseLong(line.substring(name.length() + 1).strip());
+        } catch (NumberFormatException e) {
+          return 0;
+        }
+      }
+    }
+    return 0;
   }
 
   private static String seconds(double v) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param failures why actions failed and what was refused, one human line each
  * @param desiredState whether the file on disk is valid, and which state is being enforced
  * @param replication one entry per peer this host streams to or from (empty until replicas exist)
+ * @param serverCrashRestarts how many times this run started the server again after a crash (0 or 1)
  */
 public record RunStatus(
     String runId,
@@ -30,13 +31,20 @@ public record RunStatus(
     List<String> pendingRestarts,
     List<String> failures,
     DesiredStateStatus desiredState,
-    List<ReplicationPeer> replication) {
+    List<ReplicationPeer> replication,
+    int serverCrashRestarts) {
 
   public RunStatus {
     drifts = List.copyOf(drifts);
     pendingRestarts = List.copyOf(pendingRestarts);
     failures = List.copyOf(failures);
     replication = List.copyOf(replication);
+  }
+
+  /** A status of a run that started no crashed server again. */
+  public RunStatus(String runId, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
+      List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication) {
+    this(runId, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, 0);
   }
 
   /**
@@ -68,7 +76,7 @@ public record RunStatus(
       failures.add("refused " + r.message());
     }
     return new RunStatus(report.runId(), finishedAt, report.result(), report.duration(), report.drifts(),
-        report.pendingRestarts(), failures, desiredState, report.replication());
+        report.pendingRestarts(), failures, desiredState, report.replication(), report.serverCrashRestarts());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */
