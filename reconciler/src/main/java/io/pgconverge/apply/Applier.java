@@ -227,9 +227,15 @@ public final class Applier {
     throw new IOException(sb.toString());
   }
 
+  private static final java.util.regex.Pattern PENDING_RESTART_ERRORS =
+      java.util.regex.Pattern.compile("^setting could not be applied$|cannot be changed without restarting the server");
+
   private String reload(Action.ReloadServer a) throws SQLException, IOException {
     try (Connection c = server.connect(); Statement st = c.createStatement()) {
-      List<FileSettingError> errors = ServerProbe.configErrors(st);
+      // a restart-only setting whose value changed is reported as "setting could not be applied":
+      // it waits for a restart (the plan reports it pending), the rest of the file loads
+      List<FileSettingError> errors = ServerProbe.configErrors(st).stream()
+          .filter(e -> !PENDING_RESTART_ERRORS.matcher(e.error()).find()).toList();
       if (!errors.isEmpty()) {
         List<String> parts = new ArrayList<>();
         for (FileSettingError e : errors) {
