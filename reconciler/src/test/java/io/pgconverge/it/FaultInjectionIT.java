@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -128,6 +130,69 @@ class FaultInjectionIT {
     }
   }
 
+  /** The daemon killed while it wrote pg_hba.conf, and while its initdb ran: the next daemon converges. */
+  @Test
+  void aDaemonKilledMidRunIsFinishedByTheNextDaemon() throws Exception {
+    for (String point : List.of("initdb:started", "after:WriteFile(pg_hba.conf)")) {
+      try (TestHost host = TestHost.create()) {
+        host.desired().schedule("{every: 1h}");
+        if (point.startsWith("after:WriteFile")) {
+          host.writeDesired();
+          new Cli(host).apply().assertExit(2);
+          List<String> hba = new ArrayList<>(host.desired().hba());
+          hba.add(2, CHANGED_HBA_LINE);
+          host.desired().hba(hba);
+        }
+        host.writeDesired();
+        try (DaemonProcess first = DaemonProcess.startLogging(host, "daemon-killed.log",
+            Map.of("PGCONVERGE_TEST_CRASH_AT", point))) {
+          assertThat(first.process().waitFor(120, TimeUnit.SECONDS)).as("the daemon killed itself at %s", point).isTrue();
+          assertThat(first.log()).contains("TEST crash hook: SIGKILL at " + point);
+        }
+        try (DaemonProcess second = DaemonProcess.start(host)) {
+          second.awaitStatus(s -> s.path("result").asText().matches("changed|in-sync"), Duration.ofSeconds(120));
+        }
+        Psql psql = new Psql(host);
+        assertThat(psql.canLogIn("app", host.password("app"))).isEqualTo(!point.startsWith("after:WriteFile"));
+        assertThat(new Cli(host).check().exitCode()).isZero();
+        assertNothingLeftBehind(host, false); // the second daemon was killed by the test: its lock file stays
+      }
+    }
+  }
+
+  /** A replica's copy killed at each of its points (pg_basebackup left running or not): the next run copies again. */
+  @Test
+  void aReplicaCopyKilledAtEachPointIsFinishedByTheNextRun() throws Exception {
+    try (Cluster cluster = Cluster.create(2)) {
+      ClusterNode primary = cluster.primary();
+      ClusterNode replica = cluster.node(2);
+      cluster.apply(primary).assertExit(2);
+      cluster.psql(primary, "create table committed_before (id int); insert into committed_before values (1)");
+      for (String point : List.of("before:WritePassfile", "before:BaseBackup", "basebackup:started", "basebackup:done",
+          "bootstrap:before-rename", "bootstrap:after-rename", "after:BaseBackup", "after:StartServer")) {
+        ProcessResult killed = Processes.run(cluster.lab().command(replica.index(),
+                Cli.command(List.of("apply", "--config", replica.desiredStateFile().toString()))),
+            Map.of("PGCONVERGE_TEST_CRASH_AT", point), Cli.TIMEOUT);
+        assertThat(killed.output()).as(killed.describe()).contains("TEST crash hook: SIGKILL at " + point);
+        ProcessResult again = cluster.apply(replica);
+        assertThat(again.exitCode()).as("%s: one more run converges\n%s", point, again.describe()).isIn(0, 2);
+        cluster.awaitAllStreaming();
+        assertThat(cluster.await(replica, "select count(*) from committed_before", "1", Duration.ofSeconds(30))).isEqualTo("1");
+        assertThat(cluster.check(replica).exitCode()).as(point).isZero();
+        assertThat(replica.stagingDir()).doesNotExist();
+        assertThat(ProcTable.withCommandLineContaining(replica.stagingDir().toString())).as(point).isEmpty();
+        assertThat(cluster.psql(primary, "select count(*) from pg_replication_slots where slot_name like 'pg\\_basebackup\\_%'"))
+            .as("%s: no temporary slot of a killed copy on the primary", point).isEqualTo("0");
+        assertThat(tempFiles(replica.dir())).as(point).isEmpty();
+        // the next point starts from an empty replica again
+        Processes.run(PostgresUser.command(List.of(TestHost.PG_BIN.resolve("pg_ctl").toString(), "-D", replica.data().toString(),
+            "-m", "immediate", "-w", "stop")), Duration.ofSeconds(60)).assertExit(0);
+        TestHost.deleteTree(replica.data());
+        System.out.println("replica copy killed at " + point + ": converged with one more run");
+      }
+    }
+  }
+
   private static ProcessResult killedApply(TestHost host, String point) {
     ProcessResult r = Processes.run(Cli.command(List.of("apply", "--config", host.desiredStateFile().toString())),
         Map.of("PGCONVERGE_TEST_CRASH_AT", point), Cli.TIMEOUT);
@@ -138,10 +203,16 @@ class FaultInjectionIT {
   }
 
   private static void assertNothingLeftBehind(TestHost host) throws IOException {
+    assertNothingLeftBehind(host, true);
+  }
+
+  private static void assertNothingLeftBehind(TestHost host, boolean lockFile) throws IOException {
     Path staging = host.dir().resolve(".data.pgconverge-new");
     assertThat(staging).as("no staging directory").doesNotExist();
     assertThat(host.dir().resolve(".data.pgconverge-new.pid")).doesNotExist();
-    assertThat(host.dir().resolve(".data.pgconverge.lock")).as("the lock file goes with its last holder").doesNotExist();
+    if (lockFile) {
+      assertThat(host.dir().resolve(".data.pgconverge.lock")).as("the lock file goes with its last holder").doesNotExist();
+    }
     assertThat(tempFiles(host.dir())).as("no temp file").isEmpty();
     assertThat(ProcTable.withCommandLineContaining(staging.toString())).as("no initdb still running").isEmpty();
   }
