@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The reconciler killed ({@code kill -9} of its JVM, through the test-only hook {@code
  * PGCONVERGE_TEST_CRASH_AT}, and of its initdb or pg_basebackup where one runs) at a named point
- * of a bootstrap, a config-only change, an hba-only change, a role change and a restart after a
- * crash: one more run converges with no manual step. Each case
+ * of a bootstrap, a config-only change, an hba-only change, a role change, a restart after a
+ * crash, a replica's copy and in the daemon: one more run converges with no manual step. Each case
  * checks what a DBA would: the live values ({@code SHOW}), the live access rules (a login over
  * TCP that must work or must be rejected, {@code pg_hba_file_rules}), the roles, and that nothing
  * is left behind (no staging directory or its pid file, no temp file, no initdb or pg_basebackup
