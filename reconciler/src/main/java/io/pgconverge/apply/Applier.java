@@ -2,6 +2,7 @@ package io.pgconverge.apply;
 
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.host.LocalServer;
+import io.pgconverge.host.TestCrashHook;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
 import io.pgconverge.pg.Passfile;
@@ -93,7 +94,9 @@ public final class Applier {
       long t0 = System.nanoTime();
       Duration took;
       try {
+        TestCrashHook.at("before:" + crashPointName(a));
         String detail = run(a);
+        TestCrashHook.at("after:" + crashPointName(a));
         took = Duration.ofNanos(System.nanoTime() - t0);
         o = new Outcome.Applied(a, detail + " (" + took.toMillis() + " ms)");
       } catch (IOException | SQLException | RuntimeException e) {
@@ -112,6 +115,11 @@ public final class Applier {
   private void skip(List<Outcome> outcomes, Outcome.Skipped s) {
     outcomes.add(s);
     events.outcome(s, Duration.ZERO);
+  }
+
+  /** The action's name in {@link TestCrashHook} points: its type, and for a file write the file's name. */
+  static String crashPointName(Action a) {
+    return a.getClass().getSimpleName() + (a instanceof Action.WriteFile w ? "(" + w.path().getFileName() + ")" : "");
   }
 
   private static String message(Exception e) {
@@ -182,6 +190,9 @@ public final class Applier {
       AtomicFiles.write(a.path(), a.content().getBytes(StandardCharsets.UTF_8));
       return "wrote " + a.path();
     } else if (action instanceof Action.StartServer a) {
+      if (a.afterCrash()) {
+        return ServerControl.startAfterCrash(a.bin(), a.configDir(), a.data(), a.logFile());
+      }
       ServerControl.start(a.bin(), a.configDir(), a.logFile());
       return "server started";
     } else if (action instanceof Action.RestartServer a) {
@@ -234,9 +245,15 @@ public final class Applier {
     throw new IOException(sb.toString());
   }
 
+  private static final java.util.regex.Pattern PENDING_RESTART_ERRORS =
+      java.util.regex.Pattern.compile("^setting could not be applied$|cannot be changed without restarting the server");
+
   private String reload(Action.ReloadServer a) throws SQLException, IOException {
     try (Connection c = server.connect(); Statement st = c.createStatement()) {
-      List<FileSettingError> errors = ServerProbe.configErrors(st);
+      // a restart-only setting whose value changed is reported as "setting could not be applied":
+      // it waits for a restart (the plan reports it pending), the rest of the file loads
+      List<FileSettingError> errors = ServerProbe.configErrors(st).stream()
+          .filter(e -> !PENDING_RESTART_ERRORS.matcher(e.error()).find()).toList();
       if (!errors.isEmpty()) {
         List<String> parts = new ArrayList<>();
         for (FileSettingError e : errors) {
@@ -244,8 +261,15 @@ public final class Applier {
         }
         throw new IOException("not reloaded: the server reports errors in its config files: " + String.join("; ", parts));
       }
+      java.sql.Timestamp before;
+      try (ResultSet rs = st.executeQuery("SELECT pg_conf_load_time()")) {
+        rs.next();
+        before = rs.getTimestamp(1);
+      }
       st.execute("SELECT pg_reload_conf()");
+      TestCrashHook.at("reload:signalled");
       long deadline = System.nanoTime() + 10_000_000_000L;
+      awaitLoaded(before, deadline);
       List<String> pending = new ArrayList<>();
       while (true) {
         pending.clear();
@@ -272,6 +296,32 @@ public final class Applier {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted while confirming the reload");
         }
+      }
+    }
+  }
+
+  /**
+   * Waits until the postmaster has loaded its config files again: a new connection (a backend
+   * forked after the postmaster handled the SIGHUP, pg_hba.conf included) reports a {@code
+   * pg_conf_load_time()} later than {@code before}.
+   */
+  private void awaitLoaded(java.sql.Timestamp before, long deadline) throws SQLException, IOException {
+    while (true) {
+      try (Connection c = server.connect(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_conf_load_time()")) {
+        rs.next();
+        if (rs.getTimestamp(1).after(before)) {
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("reloaded, but the server did not load its config files again within 10 s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while confirming the reload");
       }
     }
   }

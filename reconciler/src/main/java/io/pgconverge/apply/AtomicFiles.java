@@ -33,7 +33,9 @@ public final class AtomicFiles {
       Files.deleteIfExists(tmp);
       throw e;
     }
+    io.pgconverge.host.TestCrashHook.at("atomic-write:temp-written(" + target.getFileName() + ")");
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    io.pgconverge.host.TestCrashHook.at("atomic-write:renamed(" + target.getFileName() + ")");
     fsyncDirectory(dir);
   }
 

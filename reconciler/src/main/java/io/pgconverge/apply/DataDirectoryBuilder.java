@@ -1,7 +1,7 @@
 package io.pgconverge.apply;
 
-import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.TestCrashHook;
 import io.pgconverge.pg.BaseBackupProgress;
 import io.pgconverge.pg.Conninfo;
 import io.pgconverge.plan.Action;
@@ -37,16 +37,17 @@ public final class DataDirectoryBuilder {
     }
     boolean hadLeftover = Staging.removeLeftover(data);
     Path staging = Staging.beside(data);
-    List<String> argv = new ArrayList<>(List.of(a.bin().resolve("initdb").toString(), "-D", staging.toString(),
+    List<String> argv = new ArrayList<>(List.of("setsid", a.bin().resolve("initdb").toString(), "-D", staging.toString(),
         "--auth-local=peer", "--auth-host=scram-sha-256"));
     argv.addAll(a.initdbArgs());
-    CommandResult r = Commands.runCancellable(argv, Duration.ofMinutes(5));
+    Staged r = runStaged(argv, data, "initdb", Duration.ofMinutes(5), () -> {});
     if (!r.ok()) {
       if (Files.exists(staging)) {
         Staging.deleteTree(staging);
       }
-      throw new IOException("initdb failed (exit " + r.exitCode() + "): " + r.tail(5));
+      throw new IOException("initdb failed" + r.how() + ": " + r.tail());
     }
+    TestCrashHook.at("initdb:done");
     moveIntoPlace(staging, data, a.config());
     return "initdb into " + staging.getFileName() + ", moved to " + data + (hadLeftover ? " (removed a leftover staging directory first)" : "");
   }
@@ -71,42 +72,17 @@ public final class DataDirectoryBuilder {
     conn.put("application_name", "pgconverge_basebackup");
     List<String> argv = List.of("setsid", a.bin().resolve("pg_basebackup").toString(), "-d", Conninfo.render(conn),
         "-D", staging.toString(), "-Fp", "-Xs", "-R", "-c", "fast", "--no-password", "--progress");
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-    pb.environment().put("LC_MESSAGES", "C");
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    Path log = parent.resolve("." + data.getFileName() + ".pgconverge-basebackup.log");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
-    Commands.track(p);
-    boolean done = false;
-    ProgressReader progress = new ProgressReader(log);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.HOURS.toNanos(24);
-    try {
-      while (!done && System.nanoTime() < deadline) {
-        done = p.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
-        progress.latest().ifPresent(b -> events.progress(a, b.doneBytes(), b.totalBytes()));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      done = false;
-    } finally {
-      Commands.forget(p);
-    }
-    String output = Files.exists(log) ? Files.readString(log) : "";
-    Files.deleteIfExists(log);
-    if (!done || p.exitValue() != 0) {
-      Staging.killGroup(p.pid());
-      Files.deleteIfExists(Staging.pidFile(data));
+    ProgressReader progress = new ProgressReader(Staging.outputFile(data, "basebackup"));
+    Staged r = runStaged(argv, data, "basebackup", Duration.ofHours(24),
+        () -> progress.latest().ifPresent(b -> events.progress(a, b.doneBytes(), b.totalBytes())));
+    if (!r.ok()) {
       if (Files.exists(staging)) {
         Staging.deleteTree(staging);
       }
-      List<String> lines = output.lines().filter(l -> !l.isBlank() && !BaseBackupProgress.isProgress(l)).toList();
-      String tail = String.join(" ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-      throw new IOException("pg_basebackup from " + a.primary() + " failed" + (done ? " (exit " + p.exitValue() + ")" : " (stopped)")
-          + ": " + tail + "; PGDATA left as it was, staging directory removed");
+      throw new IOException("pg_basebackup from " + a.primary() + " failed" + r.how()
+          + ": " + r.tail() + "; PGDATA left as it was, staging directory removed");
     }
-    Files.deleteIfExists(Staging.pidFile(data));
+    TestCrashHook.at("basebackup:done");
     Path auto = staging.resolve("postgresql.auto.conf");
     if (Files.exists(auto)) {
       StringBuilder kept = new StringBuilder();
@@ -172,6 +148,65 @@ public final class DataDirectoryBuilder {
     }
   }
 
+  /** How a command run by {@link #runStaged} ended, with the last lines of its output. */
+  private record Staged(boolean finished, int exitCode, String output) {
+    boolean ok() {
+      return finished && exitCode == 0;
+    }
+
+    String how() {
+      return finished ? " (exit " + exitCode + ")" : " (stopped)";
+    }
+
+    String tail() {
+      List<String> lines = output.lines().filter(l -> !l.isBlank() && !BaseBackupProgress.isProgress(l)).toList();
+      return String.join(" ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    }
+  }
+
+  /**
+   * Runs initdb or pg_basebackup (argv starts with setsid: a process group of its own) with its
+   * PID recorded beside PGDATA ({@link Staging#pidFile}), so that a later run kills what a
+   * reconciler that died left running (pg_basebackup's WAL streamer, initdb's postgres); a daemon
+   * that stops kills it too ({@link Commands#track}). On failure or timeout the whole group is
+   * killed. The pid file and the output file are removed when it ended. {@code tick} runs about
+   * once a second while the command runs (pg_basebackup's progress); messages are asked for in
+   * English so that they parse.
+   */
+  private static Staged runStaged(List<String> argv, Path data, String what, Duration timeout, Runnable tick)
+      throws IOException {
+    Path log = Staging.outputFile(data, what);
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.environment().put("LC_MESSAGES", "C");
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
+    Commands.track(p);
+    boolean done = false;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      TestCrashHook.at(what + ":started");
+      while (!done && System.nanoTime() < deadline) {
+        done = p.waitFor(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+        tick.run();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done = false;
+    } finally {
+      Commands.forget(p);
+    }
+    String output = Files.exists(log) ? Files.readString(log) : "";
+    Files.deleteIfExists(log);
+    if (!done || p.exitValue() != 0) {
+      Staging.killGroup(p.pid());
+    }
+    Files.deleteIfExists(Staging.pidFile(data));
+    return new Staged(done, done ? p.exitValue() : -1, output);
+  }
+
   private static void moveIntoPlace(Path staging, Path data, Path configDir) throws IOException {
     if (!configDir.toAbsolutePath().normalize().equals(data.normalize())) {
       Files.createDirectories(configDir);
@@ -183,11 +218,13 @@ public final class DataDirectoryBuilder {
       Files.deleteIfExists(staging.resolve("postgresql.conf"));
       Files.deleteIfExists(staging.resolve("pg_hba.conf"));
     }
+    TestCrashHook.at("bootstrap:before-rename");
     if (!Files.exists(data)) {
       Files.move(staging, data, StandardCopyOption.ATOMIC_MOVE);
     } else {
       moveEntriesInto(staging, data);
     }
+    TestCrashHook.at("bootstrap:after-rename");
     AtomicFiles.fsyncDirectory(data.getParent());
   }
 

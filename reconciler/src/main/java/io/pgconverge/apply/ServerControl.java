@@ -31,6 +31,41 @@ public final class ServerControl {
     }
   }
 
+  /** How long the server processes a killed postmaster left may take to notice and exit. */
+  static final long LEFTOVERS_WAIT_S = 30;
+
+  static final Duration LEFTOVERS_WAIT = Duration.ofSeconds(LEFTOVERS_WAIT_S);
+
+  /**
+   * Starts a server whose postmaster died without cleaning up (killed, the OOM killer). Its
+   * backends notice and exit within moments, but until they have, they hold its shared memory and
+   * the new postmaster refuses to start: wait for them, bounded ({@value #LEFTOVERS_WAIT_S} s; then
+   * start anyway and let postgres say what holds it). pg_ctl and postgres deal with the stale
+   * postmaster.pid themselves; crash recovery happens during the start (bounded by the same wait).
+   * Returns the detail for the log: {@code server had crashed; started again ...}.
+   */
+  public static String startAfterCrash(Path bin, Path configDir, Path data, Path logFile) throws IOException {
+    long t0 = System.nanoTime();
+    long deadline = t0 + LEFTOVERS_WAIT.toNanos();
+    List<Long> left = io.pgconverge.observe.PostmasterProbe.processesIn(data);
+    int leftAtFirst = left.size();
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the crashed server's processes to exit");
+      }
+      left = io.pgconverge.observe.PostmasterProbe.processesIn(data);
+    }
+    io.pgconverge.host.TestCrashHook.at("crash-start:before-start");
+    start(bin, configDir, logFile);
+    return "server had crashed; started again (crash recovery done"
+        + (leftAtFirst == 0 ? "" : "; waited " + (System.nanoTime() - t0) / 1_000_000 + " ms for " + leftAtFirst
+            + " server process(es) of the killed postmaster to exit" + (left.isEmpty() ? "" : ", " + left.size() + " still there"))
+        + ")";
+  }
+
   /** Stops the server cleanly (fast shutdown: a checkpoint, connections closed). */
   public static void stop(Path bin, Path configDir) throws IOException {
     CommandResult r =

@@ -18,18 +18,27 @@ public final class Staging {
     return data.toAbsolutePath().getParent().resolve("." + data.getFileName() + ".pgconverge-new");
   }
 
-  /** Where the PID of a running pg_basebackup into the staging directory is kept. */
+  /** Where the PID of a running initdb or pg_basebackup into the staging directory is kept. */
   public static Path pidFile(Path data) {
     return data.toAbsolutePath().getParent().resolve("." + data.getFileName() + ".pgconverge-new.pid");
   }
 
+  /** Where initdb or pg_basebackup ({@code what}) writes its output while it runs. */
+  public static Path outputFile(Path data, String what) {
+    return data.toAbsolutePath().getParent().resolve("." + data.getFileName() + ".pgconverge-" + what + ".log");
+  }
+
   /**
-   * Removes what an interrupted bootstrap left: a pg_basebackup still copying (its whole process
-   * group is killed: its WAL-streaming child would otherwise live on) and the staging directory.
+   * Removes what an interrupted bootstrap left: an initdb or pg_basebackup still running (its whole
+   * process group is killed: pg_basebackup's WAL-streaming child, initdb's postgres would otherwise
+   * live on and write into a new staging directory) and the staging directory.
    * Returns true when there was anything.
    */
   public static boolean removeLeftover(Path data) throws IOException {
     boolean any = killRecorded(data);
+    for (String what : new String[] {"initdb", "basebackup"}) {
+      Files.deleteIfExists(outputFile(data, what));
+    }
     Path staging = beside(data);
     if (!Files.exists(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return any;
@@ -38,7 +47,7 @@ public final class Staging {
     return true;
   }
 
-  /** Kills the process group recorded in the pid file, if it still runs pg_basebackup; removes the file. */
+  /** Kills the process group recorded in the pid file, if it still runs initdb or pg_basebackup; removes the file. */
   static boolean killRecorded(Path data) throws IOException {
     Path pidFile = pidFile(data);
     if (!Files.exists(pidFile)) {
@@ -47,7 +56,11 @@ public final class Staging {
     try {
       long pid = Long.parseLong(Files.readString(pidFile).strip());
       java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
-      if (h.isPresent() && h.get().info().commandLine().orElse("").contains("pg_basebackup")) {
+      String cmd = h.map(x -> x.info().commandLine().orElse("")).orElse("");
+      boolean leaderAlive = h.map(ProcessHandle::isAlive).orElse(false);
+      if (cmd.contains("pg_basebackup") || cmd.contains("initdb") || (!leaderAlive && groupHasMembers(pid))) {
+        // the leader killed alone leaves its children in the group: pg_basebackup's WAL
+        // streamer, initdb's postgres
         killGroup(pid);
       }
     } catch (NumberFormatException e) {
@@ -55,6 +68,29 @@ public final class Staging {
     }
     Files.deleteIfExists(pidFile);
     return true;
+  }
+
+  /** True when some process is in process group {@code pgid} (field 5 of /proc/<pid>/stat); a kill reaches only this user's. */
+  static boolean groupHasMembers(long pgid) {
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (!p.getFileName().toString().matches("[0-9]+")) {
+          continue;
+        }
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          if (f.length > 2 && f[2].equals(Long.toString(pgid))) {
+            return true;
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
   }
 
   /** SIGKILL to a whole process group (pg_basebackup -Xs forks a WAL streamer that must die too). */

@@ -56,7 +56,8 @@ import org.slf4j.MDC;
  *       the run: the next one is a one-shot trigger computed by {@link NextRun} after each run
  *       (schedule, jitter, backoff after a failure); a new desired-state file ({@link
  *       DesiredStateWatcher}) or SIGHUP fires a second trigger at once. A missed trigger fires once
- *       (misfire: fire now), never replayed.
+ *       (misfire: fire now), never replayed. A postmaster that dies between runs ({@link
+ *       PostmasterWatch}, twice a second) fires it at once too.
  *   <li>Each run re-reads the file. Invalid — it does not load, or the server binary rejects the
  *       postgresql.conf it renders ({@link ServerAcceptance}, asked once per new file): its
  *       problems are logged and written to the status file, and the last valid state keeps being
@@ -87,6 +88,7 @@ public final class Daemon {
   private volatile boolean stopping;
   private final Reconciler reconciler;
   private final ServerAcceptance acceptance = new ServerAcceptance();
+  private final PostmasterWatch postmasterWatch;
   private volatile Scheduler scheduler;
   private DesiredStateWatcher watcher;
   private RunLock lock;
@@ -98,6 +100,7 @@ public final class Daemon {
     this.options = options;
     this.statusFiles = new StatusFiles(options.statusFile(), options.metricsFile(), true);
     this.reconciler = new Reconciler(clock, () -> stopping);
+    this.postmasterWatch = new PostmasterWatch(this::push);
   }
 
   /** Quartz's job: one at a time, it calls back into the daemon. */
@@ -146,6 +149,7 @@ public final class Daemon {
     } catch (IOException e) {
       LOG.warn("cannot watch {} for changes ({}); runs only on schedule and on SIGHUP", options.config(), e.toString());
     }
+    postmasterWatch.start();
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "pgconverge-stop"));
     LOG.info("daemon started: pid={} desired_state={} status_file={} metrics_file={}", ProcessHandle.current().pid(),
         options.config(), options.statusFile(), options.metricsFile());
@@ -324,12 +328,14 @@ public final class Daemon {
     }
     lock = taken;
     lockedData = normal;
+    postmasterWatch.watch(normal);
   }
 
   /** The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up. Never stops the server. */
   void stop() {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
+    postmasterWatch.close();
     int killed = Commands.cancelAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);

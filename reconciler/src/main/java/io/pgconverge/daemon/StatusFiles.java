@@ -34,6 +34,8 @@ public final class StatusFiles {
   private boolean warned;
   /** Runs written since this object was made (the daemon's lifetime), by result. */
   private final Map<RunResult, Long> runs = new EnumMap<>(RunResult.class);
+  /** Restarts after a crash counted so far: carried on from the metrics file found at the first write. */
+  private long crashRestarts = -1;
 
   public StatusFiles(Path status, Path metrics, boolean createDirectories) {
     this.status = status;
@@ -47,9 +49,17 @@ public final class StatusFiles {
    */
   public void write(RunStatus s) {
     runs.merge(s.result(), 1L, Long::sum);
+    if (crashRestarts < 0) {
+      try {
+        crashRestarts = Files.isReadable(metrics) ? MetricsText.counterIn(Files.readString(metrics), MetricsText.SERVER_CRASH_RESTARTS) : 0;
+      } catch (IOException | RuntimeException e) {
+        crashRestarts = 0;
+      }
+    }
+    crashRestarts += s.serverCrashRestarts();
     // metrics first: whoever sees a new status file (pgconverge status, a test) finds metrics at
     // least as new beside it
-    write(metrics, MetricsText.render(s, runs));
+    write(metrics, MetricsText.render(s, runs, crashRestarts));
     write(status, StatusFileJson.render(s));
   }
 

@@ -9,7 +9,12 @@ public sealed interface FileFact {
 
   record Absent(Path path) implements FileFact {}
 
-  record Present(Path path, byte[] bytes) implements FileFact {
+  /** @param modified the file's mtime, when it was read (a probe's fact; planner fixtures leave it out) */
+  record Present(Path path, byte[] bytes, java.util.Optional<java.time.Instant> modified) implements FileFact {
+    public Present(Path path, byte[] bytes) {
+      this(path, bytes, java.util.Optional.empty());
+    }
+
     public String text() {
       return new String(bytes, StandardCharsets.UTF_8);
     }

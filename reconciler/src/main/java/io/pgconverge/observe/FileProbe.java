@@ -12,7 +12,14 @@ public final class FileProbe {
 
   public static FileFact read(Path path) {
     try {
-      return new FileFact.Present(path, Files.readAllBytes(path));
+      byte[] bytes = Files.readAllBytes(path);
+      java.util.Optional<java.time.Instant> modified;
+      try {
+        modified = java.util.Optional.of(Files.getLastModifiedTime(path).toInstant());
+      } catch (IOException e) {
+        modified = java.util.Optional.empty();
+      }
+      return new FileFact.Present(path, bytes, modified);
     } catch (NoSuchFileException e) {
       return new FileFact.Absent(path);
     } catch (AccessDeniedException e) {

@@ -7,8 +7,16 @@ import java.util.Map;
 /** Whether this host's server runs, and if so what it reports about itself. */
 public sealed interface ServerFact {
 
-  /** No server answers on the socket, and no postmaster.pid claims one. */
-  record NotRunning(String reason) implements ServerFact {}
+  /**
+   * No server runs: none answers on the socket and no postmaster.pid claims one, or ({@code
+   * crashed}) postmaster.pid names a PID that is not a postmaster of this data directory any more
+   * (killed, the OOM killer, a crash): stopped without cleaning up, so started again.
+   */
+  record NotRunning(String reason, boolean crashed) implements ServerFact {
+    public NotRunning(String reason) {
+      this(reason, false);
+    }
+  }
 
   /** A server seems to run (postmaster.pid, socket) but could not be queried. */
   record Unreachable(String reason) implements ServerFact {}
@@ -21,8 +29,27 @@ public sealed interface ServerFact {
       Map<String, LiveSetting> settings,
       Map<String, LiveRole> roles,
       List<FileSettingError> configErrors,
-      Replication replication)
-      implements ServerFact {}
+      Replication replication,
+      ConfLoad confLoad)
+      implements ServerFact {
+    public Running(int serverVersionNum, boolean inRecovery, Instant startedAt, Map<String, LiveSetting> settings,
+        Map<String, LiveRole> roles, List<FileSettingError> configErrors, Replication replication) {
+      this(serverVersionNum, inRecovery, startedAt, settings, roles, configErrors, replication, ConfLoad.UNKNOWN);
+    }
+  }
+
+  /**
+   * When the server last loaded its config files ({@code pg_conf_load_time()}) and its clock at
+   * the moment it was asked ({@code clock_timestamp()}), both to the microsecond; empty when not
+   * read. A managed file modified after the load and not after "now" was written and not loaded.
+   */
+  record ConfLoad(java.util.Optional<Instant> loadedAt, java.util.Optional<Instant> now) {
+    public static final ConfLoad UNKNOWN = new ConfLoad(java.util.Optional.empty(), java.util.Optional.empty());
+
+    public static ConfLoad of(Instant loadedAt, Instant now) {
+      return new ConfLoad(java.util.Optional.of(loadedAt), java.util.Optional.of(now));
+    }
+  }
 
   /**
    * The server's replication as it reports it: its system identifier and timeline, the walsenders

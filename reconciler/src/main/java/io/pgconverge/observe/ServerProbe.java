@@ -30,6 +30,9 @@ public final class ServerProbe {
    *     plan needs from them (a few dozen rows instead of several hundred)
    */
   public static ServerFact read(LocalServer server, Path data, java.util.Collection<String> settingsOfInterest) {
+    if (PostmasterProbe.read(data) instanceof PostmasterProbe.Stale stale) {
+      return new ServerFact.NotRunning(stale.why(), true);
+    }
     if (!server.socketExists()) {
       boolean pidFile = Files.exists(data.resolve("postmaster.pid"));
       return pidFile
@@ -50,13 +53,16 @@ public final class ServerProbe {
       int version;
       boolean inRecovery;
       Instant started;
+      ServerFact.ConfLoad confLoad;
       try (ResultSet rs =
           st.executeQuery(
-              "select current_setting('server_version_num')::int, pg_is_in_recovery(), pg_postmaster_start_time()")) {
+              "select current_setting('server_version_num')::int, pg_is_in_recovery(), pg_postmaster_start_time(),"
+                  + " pg_conf_load_time(), clock_timestamp()")) {
         rs.next();
         version = rs.getInt(1);
         inRecovery = rs.getBoolean(2);
         started = rs.getTimestamp(3).toInstant();
+        confLoad = ServerFact.ConfLoad.of(rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant());
       }
       Map<String, LiveSetting> settings = new LinkedHashMap<>();
       try (java.sql.PreparedStatement ps = c.prepareStatement(
@@ -87,7 +93,7 @@ public final class ServerProbe {
         }
       }
       return new ServerFact.Running(
-          version, inRecovery, started, settings, roles, configErrors(st), replication(st, inRecovery));
+          version, inRecovery, started, settings, roles, configErrors(st), replication(st, inRecovery), confLoad);
     }
   }
 

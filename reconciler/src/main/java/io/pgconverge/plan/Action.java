@@ -177,10 +177,18 @@ public sealed interface Action {
     }
   }
 
-  /** Starts the server with pg_ctl and waits, bounded, until it accepts connections. */
-  record StartServer(Path configDir, Path data, Path bin, Path logFile) implements Action {
+  /**
+   * Starts the server with pg_ctl and waits, bounded, until it accepts connections. {@code
+   * afterCrash}: its postmaster died without cleaning up; the server processes it left are waited
+   * for (bounded) before the start, which includes crash recovery.
+   */
+  record StartServer(Path configDir, Path data, Path bin, Path logFile, boolean afterCrash) implements Action {
+    public StartServer(Path configDir, Path data, Path bin, Path logFile) {
+      this(configDir, data, bin, logFile, false);
+    }
+
     public String describe() {
-      return "start the server (pg_ctl start, log " + logFile + ")";
+      return (afterCrash ? "start the server again after a crash" : "start the server") + " (pg_ctl start, log " + logFile + ")";
     }
 
     public Set<Stage> needs() {

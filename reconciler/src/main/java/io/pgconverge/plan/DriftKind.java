@@ -12,7 +12,9 @@ public enum DriftKind {
   REPLICATION("replication"),
   SLOT("slot"),
   STANDBY("standby"),
-  PENDING_RESTART("pending-restart");
+  PENDING_RESTART("pending-restart"),
+  /** A managed file modified after the server last loaded its config: written, not loaded. */
+  NOT_LOADED("not-loaded");
 
   private final String text;
 

@@ -245,13 +245,16 @@ public final class Planner {
       planStandby(bootstrap, server);
     }
 
-    if (server instanceof ServerFact.NotRunning) {
-      if (!bootstrap) {
+    if (server instanceof ServerFact.NotRunning stopped) {
+      if (stopped.crashed()) {
+        drift(DriftKind.SERVER, "postmaster", "running", "crashed (" + stopped.reason() + ")",
+            "start it again (crash recovery)", "");
+      } else if (!bootstrap) {
         drift(DriftKind.SERVER, "postmaster", "running", "stopped", "start", "");
       }
-      actions.add(new Action.StartServer(pg.config(), pg.data(), bin, startLog()));
+      actions.add(new Action.StartServer(pg.config(), pg.data(), bin, startLog(), stopped.crashed()));
     } else if (server instanceof ServerFact.Running r) {
-      planLiveSettings(r, bin, hbaChanged);
+      planLiveSettings(r, bin, hbaChanged, confChanged, hbaWritten(), r.confLoad());
       if (!r.inRecovery()) {
         planRoles(r);
         if (!replica) {
@@ -450,7 +453,37 @@ public final class Planner {
 
   // ---- the running server -------------------------------------------------------------------
 
-  private void planLiveSettings(ServerFact.Running server, Path bin, boolean hbaChanged) {
+  /** True when this plan rewrites pg_hba.conf (its records or only its comments). */
+  private boolean hbaWritten() {
+    return actions.stream().anyMatch(a -> a instanceof Action.WriteFile w && w.path().equals(pg.hbaConf()));
+  }
+
+  /**
+   * A managed file the server has not loaded: on disk as desired, but modified after the server
+   * last loaded its config ({@code pg_conf_load_time()}) — written by a run that was killed before
+   * its reload, or edited and put back by hand. Both times are compared to the microsecond (the
+   * server's resolution; a coarser file system clock only makes the mtime earlier, never later),
+   * and a modification time after the server's "now" is not judged (a clock set back, a file
+   * copied with a future mtime): otherwise every run would reload. Adds the drift and returns
+   * the reload reason, or empty.
+   */
+  private Optional<String> notLoaded(Path path, ServerFact.ConfLoad load) {
+    if (!(facts.file(path) instanceof FileFact.Present p) || p.modified().isEmpty()
+        || load.loadedAt().isEmpty() || load.now().isEmpty()) {
+      return Optional.empty();
+    }
+    java.time.Instant modified = p.modified().get().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    java.time.Instant loaded = load.loadedAt().get();
+    if (!modified.isAfter(loaded) || modified.isAfter(load.now().get())) {
+      return Optional.empty();
+    }
+    drift(DriftKind.NOT_LOADED, path.toString(), "loaded by the server",
+        "written at " + modified + ", but the server last loaded its config at " + loaded, "reload", "");
+    return Optional.of(path.getFileName() + " written, not loaded");
+  }
+
+  private void planLiveSettings(ServerFact.Running server, Path bin, boolean hbaChanged, boolean confWritten,
+      boolean hbaWritten, ServerFact.ConfLoad load) {
     Map<String, String> want = ManagedFiles.settings(desired);
     List<String> reload = new ArrayList<>();
     List<String> restart = new ArrayList<>();
@@ -493,6 +526,17 @@ public final class Planner {
     }
     if (hbaChanged) {
       reasons.add("pg_hba.conf changed");
+    } else if (hbaWritten) {
+      reasons.add("pg_hba.conf rewritten"); // else the next run would find it written, not loaded
+    } else {
+      notLoaded(pg.hbaConf(), load).ifPresent(reasons::add);
+    }
+    if (confWritten) {
+      if (reasons.isEmpty()) {
+        reasons.add("postgresql.conf rewritten");
+      }
+    } else {
+      notLoaded(pg.postgresqlConf(), load).ifPresent(reasons::add);
     }
     boolean restarting = !restart.isEmpty() && mayRestart();
     if (!restart.isEmpty()) {

@@ -23,14 +23,26 @@ public final class MetricsText {
 
   /** The metrics of a one-shot run: the run counter holds that one run. */
   public static String render(RunStatus s) {
-    return render(s, Map.of(s.result(), 1L));
+    return render(s, Map.of(s.result(), 1L), s.serverCrashRestarts());
+  }
+
+  /** The metrics with the daemon's run counter; this run's own crash restarts as their total. */
+  public static String render(RunStatus s, Map<RunResult, Long> runs) {
+    return render(s, runs, s.serverCrashRestarts());
+  }
+
+  /** The metrics of a one-shot run that carries the crash-restart total on from an earlier metrics file. */
+  public static String render(RunStatus s, long serverCrashRestartsTotal) {
+    return render(s, Map.of(s.result(), 1L), serverCrashRestartsTotal);
   }
 
   /**
    * @param runs how many runs ended with each result since the daemon started (a counter: it
    *     restarts from zero with the daemon, which Prometheus' rate() and increase() allow for)
+   * @param serverCrashRestartsTotal the restarts after a crash counted so far, this run's included
+   *     (the daemon keeps the total; a one-shot apply carries on from the metrics file it replaces)
    */
-  public static String render(RunStatus s, Map<RunResult, Long> runs) {
+  public static String render(RunStatus s, Map<RunResult, Long> runs, long serverCrashRestartsTotal) {
     StringBuilder b = new StringBuilder();
     header(b, "pgconverge_build_info", "The running pgconverge's version; always 1.", "gauge");
     sample(b, "pgconverge_build_info", "version", version(), "1");
@@ -81,6 +93,8 @@ public final class MetricsText {
     gauge(b, "pgconverge_desired_state_problems", "Problems found in the desired-state file on disk (0 when it is valid).",
         Integer.toString(s.desiredState().problems().size()));
     gauge(b, "pgconverge_last_run_duration_seconds", "How long the last run took.", seconds(s.duration().toNanos() / 1e9));
+    header(b, SERVER_CRASH_RESTARTS, "Times pgconverge found the server crashed (postmaster gone, postmaster.pid left) and started it again.", "counter");
+    b.append(SERVER_CRASH_RESTARTS).append(' ').append(serverCrashRestartsTotal).append('\n');
     return b.toString();
   }
 
@@ -101,6 +115,23 @@ public final class MetricsText {
   private static String version() {
     String v = MetricsText.class.getPackage().getImplementationVersion();
     return v == null ? "unknown" : v;
+  }
+
+  /** The counter of restarts after a crash; {@link #counterIn} reads it back from a metrics file. */
+  public static final String SERVER_CRASH_RESTARTS = "pgconverge_server_crash_restarts_total";
+
+  /** The value of the sample {@code name} in a metrics text, or 0 when it has none. Has no side effects. */
+  public static long counterIn(String text, String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        try {
+          return Long.parseLong(line.substring(name.length() + 1).strip());
+        } catch (NumberFormatException e) {
+          return 0;
+        }
+      }
+    }
+    return 0;
   }
 
   private static String seconds(double v) {

@@ -63,6 +63,13 @@ public record RunReport(
     return outcomes.stream().filter(o -> o instanceof Outcome.Applied && o.action().mutates()).count();
   }
 
+  /** How many times this run started the server again after its postmaster had died. */
+  public int serverCrashRestarts() {
+    return (int) outcomes.stream()
+        .filter(o -> o instanceof Outcome.Applied && o.action() instanceof Action.StartServer s && s.afterCrash())
+        .count();
+  }
+
   public long failed() {
     return outcomes.stream().filter(o -> o instanceof Outcome.Failed).count();
   }

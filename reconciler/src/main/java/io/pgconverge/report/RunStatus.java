@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param failures why actions failed and what was refused, one human line each
  * @param desiredState whether the file on disk is valid, and which state is being enforced
  * @param replication one entry per peer this host streams to or from (empty until replicas exist)
+ * @param serverCrashRestarts how many times this run started the server again after a crash (0 or 1)
  */
 public record RunStatus(
     String runId,
@@ -34,12 +35,20 @@ public record RunStatus(
     List<String> failures,
     DesiredStateStatus desiredState,
     List<ReplicationPeer> replication,
-    ServerView server) {
+    ServerView server,
+    int serverCrashRestarts) {
 
-  /** A status whose server role and timeline are unknown. */
+  /** A status whose server role and timeline are unknown, of a run that started no crashed server again. */
   public RunStatus(String runId, Instant startedAt, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
       List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication) {
-    this(runId, startedAt, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, ServerView.UNKNOWN);
+    this(runId, startedAt, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, ServerView.UNKNOWN, 0);
+  }
+
+  /** A status of a run that started no crashed server again. */
+  public RunStatus(String runId, Instant startedAt, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
+      List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication,
+      ServerView server) {
+    this(runId, startedAt, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, server, 0);
   }
 
   public RunStatus {
@@ -107,7 +116,7 @@ public record RunStatus(
       failures.add("refused " + r.message());
     }
     return new RunStatus(report.runId(), startedAt, finishedAt, report.result(), report.duration(), report.drifts(),
-        report.pendingRestarts(), failures, desiredState, report.replication(), report.server());
+        report.pendingRestarts(), failures, desiredState, report.replication(), report.server(), report.serverCrashRestarts());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */

@@ -45,6 +45,11 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon whose output goes to {@code logName} in the host directory. */
   public static DaemonProcess startLogging(TestHost host, String logName, String... extraArgs) {
+    return startLogging(host, logName, Map.of(), extraArgs);
+  }
+
+  /** Starts a daemon with {@code env} added to its environment (a test-only crash point). */
+  public static DaemonProcess startLogging(TestHost host, String logName, Map<String, String> env, String... extraArgs) {
     List<String> cmd = new ArrayList<>(List.of(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-jar", Cli.jar().toString(), "daemon",
@@ -58,6 +63,7 @@ public final class DaemonProcess implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+    pb.environment().putAll(env);
     try {
       return new DaemonProcess(host, pb.start(), log);
     } catch (IOException e) {

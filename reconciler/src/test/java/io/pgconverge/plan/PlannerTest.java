@@ -18,6 +18,11 @@ import org.junit.jupiter.api.Test;
 class PlannerTest {
   private final Fixtures f = new Fixtures();
 
+  private static Action.ReloadServer reloadOf(Plan p) {
+    return p.actions().stream().filter(a -> a instanceof Action.ReloadServer).map(a -> (Action.ReloadServer) a)
+        .findFirst().orElseThrow(() -> new AssertionError("no reload in " + p.actions()));
+  }
+
   private static List<Class<?>> kinds(Plan p) {
     return p.actions().stream().<Class<?>>map(Object::getClass).toList();
   }
@@ -79,8 +84,9 @@ class PlannerTest {
     Facts facts = f.converged();
     f.settings.put("shared_buffers", "256MB");
     Plan plan = Planner.plan(f.desired(), facts);
-    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class);
-    assertThat(kinds(plan)).doesNotContain(Action.RestartServer.class, Action.ReloadServer.class);
+    assertThat(kinds(plan)).as("the rewritten file is loaded at once (its shared_buffers then waits for a restart)")
+        .containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.ReloadServer.class);
+    assertThat(((Action.ReloadServer) plan.actions().get(2)).reasons()).containsExactly("postgresql.conf rewritten");
     assertThat(plan.pendingRestarts()).containsExactly("shared_buffers");
     assertThat(plan.inSync()).isFalse();
   }
@@ -112,7 +118,7 @@ class PlannerTest {
     f.settings.put("shared_buffers", "256MB");
     f.restart = RestartPolicy.WINDOW;
     Plan plan = Planner.plan(f.desired(), facts, new PlanContext(false));
-    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class);
+    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.ReloadServer.class);
     assertThat(plan.pendingRestarts()).containsExactly("shared_buffers");
     assertThat(plan.drifts()).anySatisfy(d -> assertThat(d.remedy()).contains("waits for the maintenance window"));
     assertThat(Planner.plan(f.desired(), facts)).as("the two-argument plan has the window closed").isEqualTo(plan);
@@ -134,16 +140,18 @@ class PlannerTest {
     f.settings.put("wal_keep_size", "1024MB");
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(plan.drifts()).allSatisfy(d -> assertThat(d.kind()).isEqualTo(DriftKind.CONFIG_FILE));
-    assertThat(kinds(plan)).doesNotContain(Action.ReloadServer.class, Action.RestartServer.class);
+    assertThat(kinds(plan)).doesNotContain(Action.RestartServer.class);
+    assertThat(reloadOf(plan).expect()).as("no setting changes its value").isEmpty();
   }
 
   @Test
-  void rewritesWithoutReloadWhenOnlyCommentsDiffer() {
+  void rewritesAndReloadsWhenOnlyCommentsDifferSoTheNextRunFindsTheFileLoaded() {
     String conf = ManagedFiles.postgresqlConf(f.desired()) + "# a note someone added\n";
     Facts base = f.converged();
     Facts facts = f.facts(base.dataDirectory(), conf, ManagedFiles.hbaConf(f.desired()), null, base.server());
     Plan plan = Planner.plan(f.desired(), facts);
-    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class);
+    assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.ReloadServer.class);
+    assertThat(reloadOf(plan).reasons()).containsExactly("postgresql.conf rewritten");
     assertThat(plan.drifts()).singleElement().satisfies(d -> assertThat(d.actual()).contains("comments"));
   }
 
@@ -157,7 +165,7 @@ class PlannerTest {
       assertThat(d.subject()).isEqualTo("work_mem");
       assertThat(d.actual()).startsWith("64MB (postgresql.conf:");
     });
-    assertThat(kinds(plan)).doesNotContain(Action.ReloadServer.class);
+    assertThat(reloadOf(plan).expect()).as("the live value is already the desired one").isEmpty();
   }
 
   @Test

@@ -109,13 +109,16 @@ class StatusRenderingTest {
         .containsEntry("pgconverge_desired_state_valid", 0.0)
         .containsEntry("pgconverge_desired_state_problems", 1.0)
         .containsEntry("pgconverge_last_run_duration_seconds", 0.007)
-        .containsEntry("pgconverge_replication_lag_bytes{peer=\"node\\\"2\"}", 1024.0);
+        .containsEntry("pgconverge_replication_lag_bytes{peer=\"node\\\"2\"}", 1024.0)
+        .containsEntry("pgconverge_server_crash_restarts_total", 0.0);
+    assertThat(MetricsText.counterIn(MetricsText.render(s, 3), MetricsText.SERVER_CRASH_RESTARTS))
+        .as("the counter reads back, so a one-shot apply carries it on").isEqualTo(3);
     List<String> typed = new ArrayList<>();
     List<String> helped = new ArrayList<>();
     for (String line : text.lines().toList()) {
       if (line.startsWith("# TYPE ")) {
         typed.add(line.split(" ")[2]);
-        assertThat(line).endsWith(line.contains("_total ") ? " counter" : " gauge");
+        assertThat(line).endsWith(line.contains("_total") ? " counter" : " gauge");
       } else if (line.startsWith("# HELP ")) {
         helped.add(line.split(" ")[2]);
       }
@@ -124,7 +127,7 @@ class StatusRenderingTest {
         "pgconverge_last_run_success", "pgconverge_runs_total", "pgconverge_drift_items", "pgconverge_pending_restart",
         "pgconverge_role", "pgconverge_timeline", "pgconverge_replication_connected", "pgconverge_replication_lag_bytes",
         "pgconverge_replication_lag_seconds", "pgconverge_desired_state_valid", "pgconverge_desired_state_problems",
-        "pgconverge_last_run_duration_seconds");
+        "pgconverge_last_run_duration_seconds", "pgconverge_server_crash_restarts_total");
     assertThat(helped).isEqualTo(typed);
     assertThat(text).endsWith("\n");
   }
