@@ -2,7 +2,7 @@ package io.pgconverge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgconverge.daemon.RunLock;
+import io.pgconverge.loop.RunLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,50 +2,39 @@ package io.pgconverge.cli;
 
 import io.pgconverge.daemon.Daemon;
 import io.pgconverge.daemon.DaemonBench;
-import io.pgconverge.daemon.MaintenanceWindows;
-import io.pgconverge.daemon.RunLock;
-import io.pgconverge.daemon.StatusFiles;
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.DesiredStateCache;
 import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.desired.Problem;
-import io.pgconverge.loop.Reconciler;
-import io.pgconverge.loop.ServerAcceptance;
-import io.pgconverge.observe.HostProbe;
-import io.pgconverge.report.HostStatus;
-import io.pgconverge.report.StatusJson;
+import io.pgconverge.loop.RunOrchestration;
+import io.pgconverge.loop.StatusFiles;
 import io.pgconverge.plan.Action;
-import io.pgconverge.plan.PlanContext;
-import io.pgconverge.report.RunLog;
 import io.pgconverge.report.RunReport;
-import io.pgconverge.report.RunStatus;
 import io.pgconverge.report.UnifiedDiff;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TimeZone;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The command line. Thin: it loads the desired state, calls the loop and maps the report to an exit code. */
+/**
+ * The command line. Thin: it loads the desired state, hands the run to {@link RunOrchestration}
+ * and says where its output goes (stdout, the status files); it maps the result to an exit code.
+ */
 @Command(
     name = "pgconverge",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
-    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, Main.Status.class, Demo.class, Main.DaemonCommand.class, Main.CdsTrain.class},
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, StatusCommand.class, Demo.class, Main.DaemonCommand.class, Main.CdsTrain.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
@@ -105,6 +94,9 @@ public final class Main {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /** The command's one cache of the desired-state file: the run gets the text of the state it enforces from it. */
+    final DesiredStateCache cache = new DesiredStateCache();
+
     /** The command's work, as postgres.user, with a valid desired state. */
     abstract int runAsUser(DesiredState desired, Logger log) throws Exception;
 
@@ -128,7 +120,7 @@ public final class Main {
       }
       LogSetup.configure(opts.logFormat);
       Logger log = LoggerFactory.getLogger("pgconverge");
-      LoadResult loaded = DesiredStateLoader.load(opts.config.toAbsolutePath(), Hostname.get());
+      LoadResult loaded = cache.load(opts.config.toAbsolutePath(), Hostname.get());
       if (loaded instanceof LoadResult.Invalid invalid) {
         Optional<DesiredState> instead = fallback();
         if (instead.isPresent()) {
@@ -156,15 +148,15 @@ public final class Main {
     }
   }
 
-  /** Runs the loop once and maps the report to an exit code. */
+  /** Runs the loop once ({@link RunOrchestration#once}) and maps its result to an exit code. */
   abstract static class ReconcileCommand extends HostCommand {
-    abstract boolean checkOnly();
+    abstract RunOrchestration.Mode mode();
 
     void afterRun(RunReport report, PrintStream out) {}
 
-    /** Another process holds the data directory's lock: refuse (exit 4); apply asks the daemon instead. */
-    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
-      log.error("{} refused: {}", spec.name(), held.getMessage());
+    /** Another process holds the data directory's lock, or it cannot be taken: refuse (exit 4); apply asks the daemon instead. */
+    int whenLockRefused(RunOrchestration.LockRefusal refusal, DesiredState desired, Logger log) throws InterruptedException {
+      log.error("{} refused: {}", spec.name(), refusal.message());
       return 4;
     }
 
@@ -175,136 +167,16 @@ public final class Main {
 
     @Override
     int runAsUser(DesiredState desired, Logger log) throws java.io.IOException, InterruptedException {
-      List<Problem> rejected = ServerAcceptance.judge(desired);
-      if (!rejected.isEmpty()) {
-        return refuseInvalid(rejected, log); // refused whole: nothing of it is applied
+      RunOrchestration.Result run = RunOrchestration.command(mode(), opts.config.toAbsolutePath(), Hostname.get(), cache,
+          statusFiles(), LogSetup.stderrIsTerminal() ? System.err : null).once(desired);
+      if (!run.problems().isEmpty()) {
+        return refuseInvalid(run.problems(), log); // refused whole: nothing of it is applied
       }
-      RunLock lock = null;
-      if (!checkOnly()) {
-        try {
-          lock = RunLock.acquire(desired.postgres().data());
-        } catch (RunLock.HeldException e) {
-          return whenLockHeld(e, desired, log);
-        } catch (java.io.IOException e) {
-          log.error("{} refused: cannot take the lock {}: {}", spec.name(), RunLock.fileFor(desired.postgres().data()), e.toString());
-          return 4;
-        }
+      if (run.lockRefusal().isPresent()) {
+        return whenLockRefused(run.lockRefusal().get(), desired, log);
       }
-      try (RunLock held = lock) {
-        String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
-        MDC.put("run", runId);
-        boolean windowOpen = desired.policy().window()
-            .map(w -> MaintenanceWindows.isOpen(w, Instant.now(), TimeZone.getDefault())).orElse(false);
-        RunLog runLog = new RunLog(log, desired.self(), desired.cluster(), checkOnly(),
-            LogSetup.stderrIsTerminal() ? System.err : null, RunLog.PROGRESS_EVERY);
-        RunReport report = new Reconciler(Clock.systemUTC()).run(desired, checkOnly(), runId, new PlanContext(windowOpen), runLog);
-        runLog.finish(report);
-        StatusFiles files = statusFiles();
-        if (files != null) {
-          Path source = desired.source();
-          files.write(RunStatus.of(report, Instant.now(),
-              new RunStatus.DesiredStateStatus(source, true, List.of(), Optional.of(source))));
-          files.saveLastValid(desired);
-        }
-        afterRun(report, new PrintStream(System.out, true, StandardCharsets.UTF_8));
-        return report.result().exitCode();
-      }
-    }
-  }
-
-  @Command(name = "status", description = "Show this host's role, recovery, timeline, replication and lag, and the last run.", mixinStandardHelpOptions = true)
-  static final class Status extends HostCommand {
-    @Option(names = "--json", description = "print one JSON object instead of a table")
-    boolean json;
-
-    @Option(names = "--status-file", paramLabel = "FILE", description = "the daemon's status file (default: /run/pgconverge/status.json)")
-    Path statusFile = Path.of("/run/pgconverge/status.json");
-
-    @Option(names = "--cluster", description = "one row per peer, each asked directly over the network (see ClusterStatusCommand)")
-    boolean cluster;
-
-    /** While the file on disk is invalid: the copy of the last valid state the daemon keeps beside its status file. */
-    @Override
-    Optional<DesiredState> fallback() {
-      Path copy = StatusFiles.lastValidCopy(statusFile);
-      return java.nio.file.Files.isReadable(copy) && DesiredStateLoader.load(copy, Hostname.get()) instanceof LoadResult.Valid v
-          ? Optional.of(v.state()) : Optional.empty();
-    }
-
-    /** The file is invalid and no valid copy is kept: its problems and the last run, side by side. */
-    @Override
-    int invalidWithoutFallback(LoadResult.Invalid invalid) throws Exception {
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("desired_state", desiredState(invalid.problems(), null));
-      m.put("last_run", lastRun(LoggerFactory.getLogger("pgconverge")));
-      if (json) {
-        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
-      } else {
-        System.out.print(desiredStateLines(invalid.problems(), null));
-        System.out.print(lastRunLine((com.fasterxml.jackson.databind.JsonNode) m.get("last_run")));
-      }
-      return 1;
-    }
-
-    private Map<String, Object> desiredState(List<Problem> problems, Path enforcing) {
-      Map<String, Object> d = new java.util.LinkedHashMap<>();
-      d.put("file", opts.config.toString());
-      d.put("valid", problems.isEmpty());
-      d.put("problems", problems.stream().map(Object::toString).toList());
-      d.put("enforcing", enforcing == null ? null : enforcing.toString());
-      return d;
-    }
-
-    private String desiredStateLines(List<Problem> problems, Path enforcing) {
-      if (problems.isEmpty()) {
-        return "";
-      }
-      StringBuilder sb = new StringBuilder(String.format("%-10s %s is INVALID (%d problem(s)); %s%n", "desired", opts.config,
-          problems.size(), enforcing == null ? "no valid copy is kept (" + StatusFiles.lastValidCopy(statusFile)
-              + "): the daemon enforces nothing new until it is fixed"
-              : "shown with the last valid state, which the daemon keeps enforcing (" + enforcing + ")"));
-      problems.forEach(p -> sb.append(String.format("%-10s %s%n", "", p)));
-      return sb.toString();
-    }
-
-    private com.fasterxml.jackson.databind.JsonNode lastRun(Logger log) {
-      if (java.nio.file.Files.isReadable(statusFile)) {
-        try {
-          return new com.fasterxml.jackson.databind.ObjectMapper().readTree(statusFile.toFile());
-        } catch (java.io.IOException e) {
-          log.warn("cannot read the status file {}: {}", statusFile, e.getMessage());
-        }
-      }
-      return null;
-    }
-
-    private String lastRunLine(com.fasterxml.jackson.databind.JsonNode lastRun) {
-      return String.format("%-10s %s%n", "last run", lastRun == null ? "unknown (no status file at " + statusFile + ")"
-          : lastRun.path("result").asText("?") + " at " + lastRun.path("finished_at").asText(lastRun.path("last_run").asText("?")));
-    }
-
-    @Override
-    int runAsUser(DesiredState desired, Logger log) throws Exception {
-      if (cluster) {
-        return ClusterStatusCommand.run(desired, json, System.out, statusFile);
-      }
-      io.pgconverge.observe.Facts facts = HostProbe.observe(desired);
-      HostStatus status = HostStatus.of(desired, facts, io.pgconverge.plan.Planner.plan(desired, facts));
-      com.fasterxml.jackson.databind.JsonNode lastRun = lastRun(log);
-      Path enforcing = invalidProblems.isEmpty() ? opts.config : desired.source();
-      if (json) {
-        Map<String, Object> m = StatusJson.of(status, lastRun);
-        m.put("desired_state", desiredState(invalidProblems, enforcing));
-        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m));
-      } else {
-        System.out.print(desiredStateLines(invalidProblems, enforcing));
-        System.out.print(status.table());
-        System.out.print(lastRunLine(lastRun));
-      }
-      if (!invalidProblems.isEmpty()) {
-        return 1;
-      }
-      return status.server().equals("running") ? 0 : 4;
+      afterRun(run.report().get(), new PrintStream(System.out, true, StandardCharsets.UTF_8));
+      return run.exitCode();
     }
   }
 
@@ -328,12 +200,16 @@ public final class Main {
     int timeoutSeconds = 60;
 
     @Override
-    int whenLockHeld(RunLock.HeldException held, DesiredState desired, Logger log) throws InterruptedException {
-      return DaemonRun.request(held, desired.postgres().data(), opts.config, java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)), log);
+    int whenLockRefused(RunOrchestration.LockRefusal refusal, DesiredState desired, Logger log) throws InterruptedException {
+      if (refusal.held().isEmpty()) {
+        return super.whenLockRefused(refusal, desired, log);
+      }
+      return DaemonRun.request(refusal.held().get(), desired.postgres().data(), opts.config,
+          java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)), log);
     }
 
-    boolean checkOnly() {
-      return false;
+    RunOrchestration.Mode mode() {
+      return RunOrchestration.Mode.APPLY;
     }
 
     @Override
@@ -383,8 +259,8 @@ public final class Main {
     @Option(names = "--json", description = "print the plan (drift, actions, refusals, pending restarts) as one JSON document")
     boolean json;
 
-    boolean checkOnly() {
-      return true;
+    RunOrchestration.Mode mode() {
+      return RunOrchestration.Mode.CHECK;
     }
 
     @Override

@@ -2,26 +2,17 @@ package io.pgconverge.daemon;
 
 import io.pgconverge.apply.Staging;
 import io.pgconverge.desired.DesiredState;
-import io.pgconverge.desired.DesiredStateLoader;
-import io.pgconverge.desired.LoadResult;
-import io.pgconverge.desired.Problem;
 import io.pgconverge.desired.Schedule;
 import io.pgconverge.host.Commands;
-import io.pgconverge.loop.Reconciler;
-import io.pgconverge.loop.ServerAcceptance;
-import io.pgconverge.plan.PlanContext;
-import io.pgconverge.report.RunLog;
-import io.pgconverge.report.RunReport;
-import io.pgconverge.report.RunResult;
-import io.pgconverge.report.RunStatus;
+import io.pgconverge.loop.RunLock;
+import io.pgconverge.loop.RunOrchestration;
+import io.pgconverge.loop.StatusFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
-import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TimeZone;
@@ -47,7 +38,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The long-running reconciler: it holds no PostgreSQL logic, it decides when the loop runs.
+ * The long-running reconciler: it holds no PostgreSQL logic, it decides when the loop runs; what a
+ * run does is {@link RunOrchestration}'s (one kept for the daemon's life: its lock, its cache of
+ * the desired-state file, its last valid state).
  *
  * <ol>
  *   <li>At start: read the desired state; when it is valid take the {@link RunLock} of its data
@@ -58,10 +51,10 @@ import org.slf4j.MDC;
  *       DesiredStateWatcher}) or SIGHUP fires a second trigger at once. A missed trigger fires once
  *       (misfire: fire now), never replayed. A postmaster that dies between runs ({@link
  *       PostmasterWatch}, twice a second) fires it at once too.
- *   <li>Each run re-reads the file. Invalid — it does not load, or the server binary rejects the
- *       postgresql.conf it renders ({@link ServerAcceptance}, asked once per new file): its
- *       problems are logged and written to the status file, and the last valid state keeps being
- *       enforced, whole (hand edits of managed files are reverted); without one the daemon waits.
+ *   <li>Each run is {@link RunOrchestration#next}: it re-reads the file; one that is invalid (it
+ *       does not load, or the server binary rejects the postgresql.conf it renders) is reported
+ *       and the last valid state keeps being enforced, whole (hand edits of managed files are
+ *       reverted); without one the daemon waits. A failed run is tried again after a backoff.
  *   <li>SIGTERM (shutdown hook): no new action starts, a running initdb/pg_basebackup is killed
  *       with its process tree, the current run ends, a staging directory left beside PGDATA is
  *       removed; the PostgreSQL server is never stopped.
@@ -84,23 +77,18 @@ public final class Daemon {
   private final TimeZone zone = TimeZone.getDefault();
   private final ReentrantLock running = new ReentrantLock();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final StatusFiles statusFiles;
   private volatile boolean stopping;
-  private final Reconciler reconciler;
-  private final ServerAcceptance acceptance = new ServerAcceptance();
   private final PostmasterWatch postmasterWatch;
+  private final RunOrchestration orchestration;
   private volatile Scheduler scheduler;
   private DesiredStateWatcher watcher;
-  private RunLock lock;
-  private Path lockedData;
-  private DesiredState lastValid;
   private int failures;
 
   public Daemon(Options options) {
     this.options = options;
-    this.statusFiles = new StatusFiles(options.statusFile(), options.metricsFile(), true);
-    this.reconciler = new Reconciler(clock, () -> stopping);
     this.postmasterWatch = new PostmasterWatch(this::push);
+    this.orchestration = RunOrchestration.daemon(options.config(), options.defaultSelf(),
+        new StatusFiles(options.statusFile(), options.metricsFile(), true), () -> stopping, postmasterWatch::watch);
   }
 
   /** Quartz's job: one at a time, it calls back into the daemon. */
@@ -126,17 +114,10 @@ public final class Daemon {
     // first: a SIGHUP from `apply` that arrives once the lock below names this PID must never hit
     // the JVM's default action (exit); before the scheduler runs, the start run answers it
     Signals.onHangup(() -> push("SIGHUP"));
-    LoadResult first = DesiredStateLoader.load(options.config(), options.defaultSelf());
-    if (first instanceof LoadResult.Valid v) {
-      try {
-        lock(v.state().postgres().data());
-      } catch (RunLock.HeldException e) {
-        LOG.error("refusing to start: {}", e.getMessage());
-        return 4;
-      } catch (IOException e) {
-        LOG.error("refusing to start: cannot take the lock {}: {}", RunLock.fileFor(v.state().postgres().data()), e.toString());
-        return 4;
-      }
+    Optional<RunOrchestration.LockRefusal> refused = orchestration.lockAtStart();
+    if (refused.isPresent()) {
+      LOG.error("refusing to start: {}", refused.get().message());
+      return 4;
     }
     try {
       startScheduler();
@@ -206,91 +187,25 @@ public final class Daemon {
       return;
     }
     running.lock();
-    String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
-    MDC.put("run", runId);
-    long t0 = System.nanoTime();
-    Instant started = clock.instant();
-    boolean failed = false;
-    String cause = "";
-    boolean waitingOnPeer = false;
     try {
       if (stopping) {
         return;
       }
-      LOG.info("run started ({})", why == null ? "scheduled" : why);
-      LoadResult loaded = DesiredStateLoader.load(options.config(), options.defaultSelf());
-      List<String> problems = new ArrayList<>();
-      if (loaded instanceof LoadResult.Invalid invalid) {
-        for (Problem p : invalid.problems()) {
-          problems.add(p.toString());
-          LOG.warn("invalid desired state: {}", p);
-        }
-      } else if (rejectedByServer(((LoadResult.Valid) loaded).state(), problems)) {
-        // reported; the last valid state keeps being enforced below
-      } else {
-        DesiredState candidate = ((LoadResult.Valid) loaded).state();
-        try {
-          lock(candidate.postgres().data());
-          lastValid = candidate;
-        } catch (RunLock.HeldException | IOException e) {
-          failed = true;
-          cause = e.getMessage();
-          LOG.error("not enforcing {}: {}", options.config(), cause);
-        }
-      }
-      RunStatus.DesiredStateStatus ds = new RunStatus.DesiredStateStatus(options.config(), problems.isEmpty(), problems,
-          Optional.ofNullable(lastValid).map(DesiredState::source));
-      RunStatus status;
-      if (lastValid == null) {
-        LOG.warn("waiting for a valid desired state in {}: nothing is enforced until then", options.config());
-        status = RunStatus.waiting(runId, clock.instant(), Duration.ofNanos(System.nanoTime() - t0), ds);
-      } else {
-        if (!problems.isEmpty()) {
-          LOG.warn("keeps enforcing the last valid desired state read from {}", lastValid.source());
-        }
-        boolean windowOpen = lastValid.policy().window().map(w -> MaintenanceWindows.isOpen(w, clock.instant(), zone)).orElse(false);
-        RunLog runLog = new RunLog(LOG, lastValid.self(), lastValid.cluster(), false, null, RunLog.PROGRESS_EVERY);
-        RunReport report = reconciler.run(lastValid, false, runId, new PlanContext(windowOpen), runLog);
-        runLog.finish(report);
-        status = RunStatus.of(report, started, clock.instant(), ds);
-        if (report.result() == RunResult.FAILED || report.result() == RunResult.CHANGED_WITH_FAILURES) {
-          failed = true;
-          waitingOnPeer = report.waitingOnPeer();
-          cause = String.join("; ", status.failures());
-        }
-      }
-      statusFiles.write(status);
-      if (lastValid != null && problems.isEmpty()) {
-        statusFiles.saveLastValid(lastValid);
-      }
-    } catch (RuntimeException e) {
-      failed = true;
-      cause = e.toString();
-      LOG.error("run failed with an unexpected error: {}", e.toString(), e);
-    } finally {
+      RunOrchestration.Result result;
       try {
-        scheduleNext(failed, waitingOnPeer, cause);
-      } finally {
-        MDC.remove("run");
-        MDC.remove("host");
-        MDC.remove("cluster");
-        running.unlock();
+        result = orchestration.next(why);
+      } catch (RuntimeException e) {
+        LOG.error("run failed with an unexpected error: {}", e.toString(), e);
+        scheduleNext(true, false, e.toString());
+        return;
       }
+      scheduleNext(result.failed(), result.waitingOnPeer(), result.cause());
+    } finally {
+      MDC.remove("run");
+      MDC.remove("host");
+      MDC.remove("cluster");
+      running.unlock();
     }
-  }
-
-  /**
-   * True when the server binary rejects the postgresql.conf {@code candidate} renders (asked once
-   * per new file, never for the state being enforced); each problem is logged and added to {@code
-   * problems}.
-   */
-  private boolean rejectedByServer(DesiredState candidate, List<String> problems) {
-    List<Problem> rejected = candidate == lastValid ? List.of() : acceptance.problems(candidate);
-    for (Problem p : rejected) {
-      problems.add(p.toString());
-      LOG.warn("invalid desired state: {}", p);
-    }
-    return !rejected.isEmpty();
   }
 
   private void scheduleNext(boolean failed, boolean waitingOnPeer, String cause) {
@@ -298,7 +213,7 @@ public final class Daemon {
       return;
     }
     failures = failed ? failures + 1 : 0;
-    Schedule schedule = lastValid == null ? Schedule.DEFAULT : lastValid.schedule();
+    Schedule schedule = orchestration.lastValid().map(DesiredState::schedule).orElse(Schedule.DEFAULT);
     Instant now = clock.instant();
     Instant next = NextRun.after(now, schedule, failures, waitingOnPeer, ThreadLocalRandom.current().nextDouble(), zone);
     if (failed && waitingOnPeer) {
@@ -315,20 +230,6 @@ public final class Daemon {
     } catch (SchedulerException e) {
       LOG.error("cannot schedule the next run: {}", e.toString());
     }
-  }
-
-  private void lock(Path data) throws RunLock.HeldException, IOException {
-    Path normal = data.toAbsolutePath().normalize();
-    if (lock != null && normal.equals(lockedData)) {
-      return;
-    }
-    RunLock taken = RunLock.acquire(normal);
-    if (lock != null) {
-      lock.close();
-    }
-    lock = taken;
-    lockedData = normal;
-    postmasterWatch.watch(normal);
   }
 
   /** The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up. Never stops the server. */
@@ -364,19 +265,17 @@ public final class Daemon {
     } catch (IOException e) {
       LOG.debug("watch close: {}", e.toString());
     }
-    if (lastValid != null) {
+    orchestration.lastValid().map(d -> d.postgres().data()).ifPresent(data -> {
       try {
-        if (Staging.removeLeftover(lastValid.postgres().data())) {
-          LOG.info("removed the staging directory {}", Staging.beside(lastValid.postgres().data()));
+        if (Staging.removeLeftover(data)) {
+          LOG.info("removed the staging directory {}", Staging.beside(data));
         }
       } catch (IOException | RuntimeException e) {
-        LOG.warn("cannot remove the staging directory {}: {}", Staging.beside(lastValid.postgres().data()), e.toString());
+        LOG.warn("cannot remove the staging directory {}: {}", Staging.beside(data), e.toString());
       }
-    }
+    });
     try {
-      if (lock != null) {
-        lock.close();
-      }
+      orchestration.close();
     } catch (IOException e) {
       LOG.debug("lock release: {}", e.toString());
     }

@@ -1,9 +1,10 @@
 package io.pgconverge.daemon;
 
 import io.pgconverge.desired.DesiredState;
-import io.pgconverge.desired.DesiredStateLoader;
+import io.pgconverge.desired.DesiredStateCache;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.loop.Reconciler;
+import io.pgconverge.loop.RunLock;
 import io.pgconverge.report.RunReport;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ public final class DaemonBench {
   private DaemonBench() {}
 
   public static int run(Path config, String defaultSelf, int runs, PrintStream out) throws Exception {
-    LoadResult first = DesiredStateLoader.load(config, defaultSelf);
+    DesiredStateCache cache = new DesiredStateCache();
+    LoadResult first = cache.load(config, defaultSelf);
     if (!(first instanceof LoadResult.Valid v)) {
       out.println("invalid desired state: " + ((LoadResult.Invalid) first).problems());
       return 1;
@@ -31,7 +33,7 @@ public final class DaemonBench {
       int notInSync = 0;
       for (int i = 0; i < runs; i++) {
         long t0 = System.nanoTime();
-        DesiredState desired = ((LoadResult.Valid) DesiredStateLoader.load(config, defaultSelf)).state();
+        DesiredState desired = ((LoadResult.Valid) cache.load(config, defaultSelf)).state();
         RunReport r = reconciler.run(desired, false, "bench" + i);
         nanos[i] = System.nanoTime() - t0;
         lastResult = r.result().word();

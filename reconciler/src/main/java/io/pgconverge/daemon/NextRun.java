@@ -1,6 +1,7 @@
 package io.pgconverge.daemon;
 
 import io.pgconverge.desired.Schedule;
+import io.pgconverge.loop.MaintenanceWindows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;

@@ -1,2 +1,2 @@
-/** The long-running daemon: schedule, file watch, lock; it only calls the loop. */
+/** The long-running daemon: schedule, file watch, signals; each run is the loop's run orchestration. */
 package io.pgconverge.daemon;

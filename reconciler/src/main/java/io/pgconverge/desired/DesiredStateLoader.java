@@ -28,7 +28,8 @@ public final class DesiredStateLoader {
 
   /**
    * Reads and validates {@code file}; reads that one file and has no other side effects. A file
-   * that cannot be read is an {@link LoadResult.Invalid} pointing at its line 1, column 1.
+   * that cannot be read is an {@link LoadResult.Invalid} pointing at its line 1, column 1. Parses
+   * every time; whoever reads the same file again and again holds a {@link DesiredStateCache}.
    *
    * @param defaultSelf the peer name this host has when the file does not say ({@code self}),
    *     usually the machine's hostname
@@ -38,41 +39,8 @@ public final class DesiredStateLoader {
     if (text.problem() != null) {
       return new LoadResult.Invalid(file, List.of(text.problem()));
     }
-    return cached(file, defaultSelf, text.text());
+    return parse(text.text(), file, defaultSelf);
   }
-
-  private static LoadResult cached(Path file, String defaultSelf, String text) {
-    synchronized (DesiredStateLoader.class) {
-      if (lastResult != null && file.equals(lastFile) && defaultSelf.equals(lastSelf) && text.equals(lastText)) {
-        return lastResult;
-      }
-    }
-    LoadResult result = parse(text, file, defaultSelf);
-    synchronized (DesiredStateLoader.class) {
-      lastFile = file;
-      lastSelf = defaultSelf;
-      lastText = text;
-      lastResult = result;
-    }
-    return result;
-  }
-
-  /**
-   * The text {@code state} was parsed from, when it is the last state {@link #load} returned
-   * (what the daemon keeps as a copy of the state it enforces); has no side effects.
-   */
-  public static java.util.Optional<String> textOf(DesiredState state) {
-    synchronized (DesiredStateLoader.class) {
-      return lastResult instanceof LoadResult.Valid v && v.state() == state ? java.util.Optional.of(lastText) : java.util.Optional.empty();
-    }
-  }
-
-  // The daemon reads the file on every run; when its text has not changed, the (immutable) result
-  // of the last parse is the answer, so a 1,000-line desired state is not parsed again every run.
-  private static Path lastFile;
-  private static String lastSelf;
-  private static String lastText;
-  private static LoadResult lastResult;
 
   /**
    * Validates {@code yamlText} as if it had been read from {@code file}; has no side effects.

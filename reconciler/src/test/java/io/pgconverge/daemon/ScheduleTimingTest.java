@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgconverge.desired.MaintenanceWindow;
 import io.pgconverge.desired.Schedule;
+import io.pgconverge.loop.MaintenanceWindows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.loop;
 
 import io.pgconverge.desired.MaintenanceWindow;
 import java.text.ParseException;
@@ -21,7 +21,8 @@ public final class MaintenanceWindows {
     return opened != null && !opened.toInstant().isAfter(now);
   }
 
-  static CronExpression cron(String expression, TimeZone zone) {
+  /** The cron expression in {@code zone}; it was validated when the desired state was loaded. Has no side effects. */
+  public static CronExpression cron(String expression, TimeZone zone) {
     try {
       CronExpression c = new CronExpression(expression);
       c.setTimeZone(zone);

@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

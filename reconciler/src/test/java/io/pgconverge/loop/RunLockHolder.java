@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.loop;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.loop;
 
 import io.pgconverge.report.MetricsText;
 import io.pgconverge.report.RunResult;
@@ -92,15 +92,15 @@ public final class StatusFiles {
   /**
    * Keeps a copy of the desired state being enforced beside the status file (mode 0640), so that
    * {@code pgconverge status} can show the host with it while the file on disk is invalid.
-   * Rewritten only when its bytes differ; a failure is logged, never thrown.
+   * {@code text} is the file's text the state was parsed from. Rewritten only when its bytes
+   * differ; a failure is logged, never thrown.
    */
-  public void saveLastValid(io.pgconverge.desired.DesiredState state) {
-    java.util.Optional<String> text = io.pgconverge.desired.DesiredStateLoader.textOf(state);
+  public void saveLastValid(String text) {
     Path copy = lastValidCopy(status);
-    if (text.isEmpty() || !Files.isDirectory(copy.getParent())) {
+    if (!Files.isDirectory(copy.getParent())) {
       return;
     }
-    byte[] bytes = text.get().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     try {
       if (Files.isRegularFile(copy) && java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
         return;

@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.loop;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
