@@ -147,6 +147,7 @@ final class DesiredStateBinder {
     Optional<ReplicationSpec> replication = replication(doc, peerFacts);
     Policy policy = reclone(doc, policy(doc));
     Schedule schedule = schedule(doc);
+    FailoverSpec failover = FailoverBinder.bind(top, locations, problems);
 
     if (pgFacts[0] != null) {
       checkOwnedSettings(pgFacts[0], selfIndex);
@@ -164,7 +165,8 @@ final class DesiredStateBinder {
         || postgres == null
         || roles == null
         || policy == null
-        || schedule == null) {
+        || schedule == null
+        || failover == null) {
       if (problems.isEmpty()) {
         throw new IllegalStateException("a field failed to bind without a problem: " + file);
       }
@@ -182,7 +184,8 @@ final class DesiredStateBinder {
             replication,
             policy,
             new Locations(locations),
-            schedule));
+            schedule,
+            failover));
   }
 
   private LoadResult result(DesiredState state) {
