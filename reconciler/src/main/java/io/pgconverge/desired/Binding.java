@@ -59,6 +59,11 @@ final class Binding {
     return locations.get(field);
   }
 
+  /** The {@code failover} section and the peers' {@code failover_priority}, bound into this file's problems and locations. */
+  FailoverSpec failover(YamlNode.Mapping top) {
+    return FailoverBinder.bind(top, locations, problems);
+  }
+
   Locations locations() {
     return new Locations(locations);
   }

@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param source the file it was read from
  * @param locations where each field was written, for messages
  * @param schedule when the daemon runs on its own
+ * @param failover who decides which host is primary: this file (default) or etcd's leader key
  */
 public record DesiredState(
     Path source,
@@ -24,14 +25,15 @@ public record DesiredState(
     Optional<ReplicationSpec> replication,
     Policy policy,
     Locations locations,
-    Schedule schedule) {
+    Schedule schedule,
+    FailoverSpec failover) {
 
   public DesiredState {
     peers = List.copyOf(peers);
     roles = List.copyOf(roles);
   }
 
-  /** A desired state with the default schedule (every 5m, jitter 30s). */
+  /** A desired state with the default schedule (every 5m, jitter 30s) whose roles come from the file alone. */
   public DesiredState(
       Path source,
       int version,
@@ -43,7 +45,8 @@ public record DesiredState(
       Optional<ReplicationSpec> replication,
       Policy policy,
       Locations locations) {
-    this(source, version, cluster, self, peers, postgres, roles, replication, policy, locations, Schedule.DEFAULT);
+    this(source, version, cluster, self, peers, postgres, roles, replication, policy, locations, Schedule.DEFAULT,
+        FailoverSpec.FILE);
   }
 
   /** The peer entry of this host. */

@@ -92,6 +92,7 @@ final class DesiredStateBinder {
     Optional<ReplicationSpec> replication = replicationBinder.replication(doc, peersBinder.facts());
     Policy policy = policyBinder.policy(doc);
     Schedule schedule = scheduleBinder.schedule(doc);
+    FailoverSpec failover = b.failover(top);
 
     // 2. What spans sections.
     postgresBinder.checkAcrossSections(selfIndex);
@@ -107,7 +108,8 @@ final class DesiredStateBinder {
         || postgres == null
         || roles == null
         || policy == null
-        || schedule == null) {
+        || schedule == null
+        || failover == null) {
       if (!b.hasProblems()) {
         throw new IllegalStateException("a field failed to bind without a problem: " + b.file());
       }
@@ -125,7 +127,8 @@ final class DesiredStateBinder {
             replication,
             policy,
             b.locations(),
-            schedule));
+            schedule,
+            failover));
   }
 
   private Integer version(Section doc) {

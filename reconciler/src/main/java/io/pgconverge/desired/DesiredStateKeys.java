@@ -11,8 +11,8 @@ import java.util.Optional;
  */
 final class DesiredStateKeys {
   static final List<String> TOP =
-      List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy", "schedule");
-  static final List<String> PEER = List.of("name", "host", "port", "role");
+      List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy", "schedule", "failover");
+  static final List<String> PEER = List.of("name", "host", "port", "role", "failover_priority");
   static final List<String> POSTGRES =
       List.of(
           "bin", "data", "config", "user", "initdb", "settings", "hba", "socket_directory", "ssl");
