@@ -50,7 +50,7 @@ final class ClusterStatusCommand {
 
   /** One peer as the table and the JSON show it; null fields are unknown. */
   record Row(String name, String host, int port, String desiredRole, String actualRole, boolean running, Integer timeline,
-      String lsn, Long lagBytes, Double lagSeconds, Boolean streaming, String slot, List<String> pendingRestart,
+      String lsn, Long lagBytes, Double lagSeconds, Boolean streaming, String syncState, String slot, List<String> pendingRestart,
       String lastRun, String lastResult, String error) {}
 
   static int run(DesiredState desired, boolean json, PrintStream out, Path statusFile) throws IOException {
@@ -87,7 +87,7 @@ final class ClusterStatusCommand {
       String lastResult = self && lastRun != null ? lastRun.path("result").asText(null) : null;
       if (!v.answered()) {
         problems.add(p.name() + " does not answer: " + v.error().get());
-        rows.add(new Row(p.name(), p.host(), p.port(), desiredRole, null, false, null, null, null, null, null, null, pending,
+        rows.add(new Row(p.name(), p.host(), p.port(), desiredRole, null, false, null, null, null, null, null, null, null, pending,
             lastRunAt, lastResult, v.error().get()));
         continue;
       }
@@ -98,11 +98,13 @@ final class ClusterStatusCommand {
       Long lagBytes = null;
       Double lagSeconds = null;
       Boolean streaming = null;
+      String syncState = null;
       if (v.inRecovery() && primary.isPresent()) {
         PeerView pv = views.get(primary.get().name());
         Sender s = senders.get(p.name());
         if (s != null) {
           streaming = s.streaming();
+          syncState = s.syncState();
           lagBytes = s.lagBytes();
           lagSeconds = s.lagSeconds() != null ? s.lagSeconds() : Boolean.TRUE.equals(streaming) && Long.valueOf(0).equals(lagBytes) ? 0.0 : null;
         } else if (!senders.containsKey(SENDERS_READ)) {
@@ -123,7 +125,7 @@ final class ClusterStatusCommand {
         }
       }
       rows.add(new Row(p.name(), p.host(), p.port(), desiredRole, actual, true, v.timeline(), v.lsn(), lagBytes, lagSeconds,
-          streaming, v.primarySlotName(), pending, lastRunAt, lastResult, null));
+          streaming, syncState, v.primarySlotName(), pending, lastRunAt, lastResult, null));
     }
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -143,7 +145,7 @@ final class ClusterStatusCommand {
   }
 
   /** A walsender row for a replica, from the primary or from this host's own server. */
-  record Sender(boolean streaming, Long lagBytes, Double lagSeconds) {}
+  record Sender(boolean streaming, Long lagBytes, Double lagSeconds, String syncState) {}
 
   /** Marks that the senders were read (so an absent replica means "not connected", not "unknown"). */
   private static final String SENDERS_READ = "";
@@ -155,13 +157,13 @@ final class ClusterStatusCommand {
     if (view.senders().isPresent() && view.senders().get().stream().anyMatch(s -> s.state() != null)) {
       out.put(SENDERS_READ, null);
       for (PeerView.Sender s : view.senders().get()) {
-        out.putIfAbsent(s.applicationName(), new Sender(s.streaming(), s.lagBytes(), s.replayLagSeconds()));
+        out.putIfAbsent(s.applicationName(), new Sender(s.streaming(), s.lagBytes(), s.replayLagSeconds(), s.syncState()));
       }
     } else if (primary.name().equals(desired.self())
         && HostProbe.observe(desired).server() instanceof ServerFact.Running r && !r.inRecovery()) {
       out.put(SENDERS_READ, null);
       for (ReplicationRow row : r.replication().senders()) {
-        out.putIfAbsent(row.applicationName(), new Sender(row.streaming(), row.lagBytes() < 0 ? null : row.lagBytes(), null));
+        out.putIfAbsent(row.applicationName(), new Sender(row.streaming(), row.lagBytes() < 0 ? null : row.lagBytes(), null, row.syncState()));
       }
     }
     return out;
@@ -210,6 +212,7 @@ final class ClusterStatusCommand {
     m.put("lag_bytes", r.lagBytes());
     m.put("lag_seconds", r.lagSeconds());
     m.put("streaming", r.streaming());
+    m.put("sync_state", r.syncState());
     m.put("slot", r.slot());
     m.put("pending_restart", r.pendingRestart());
     m.put("last_run", r.lastRun());
@@ -220,9 +223,9 @@ final class ClusterStatusCommand {
 
   private static String table(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
-    String f = "%-10s %-21s %-8s %-8s %-7s %-8s %-11s %-9s %-7s %-9s %-11s %-8s %s%n";
+    String f = "%-10s %-21s %-8s %-8s %-7s %-8s %-11s %-9s %-7s %-9s %-9s %-11s %-8s %s%n";
     sb.append(String.format(f, "peer", "host", "desired", "actual", "running", "timeline", "lsn", "lag_bytes", "lag_s",
-        "streaming", "slot", "pending", "last run"));
+        "streaming", "sync", "slot", "pending", "last run"));
     for (Row r : rows) {
       String host = r.host() + ":" + r.port();
       if (r.error() != null) {
@@ -232,7 +235,7 @@ final class ClusterStatusCommand {
       }
       sb.append(String.format(f, r.name(), host, r.desiredRole(), r.actualRole(), "yes", dash(r.timeline()), dash(r.lsn()),
           dash(r.lagBytes()), r.lagSeconds() == null ? "-" : String.format("%.1f", r.lagSeconds()),
-          r.streaming() == null ? (r.actualRole().equals("primary") ? "-" : "?") : r.streaming() ? "yes" : "NO", dash(r.slot()),
+          r.streaming() == null ? (r.actualRole().equals("primary") ? "-" : "?") : r.streaming() ? "yes" : "NO", dash(r.syncState()), dash(r.slot()),
           r.pendingRestart() == null ? "?" : r.pendingRestart().isEmpty() ? "none" : String.join(",", r.pendingRestart()),
           r.lastResult() == null ? "-" : r.lastResult() + " at " + r.lastRun()));
     }

@@ -32,6 +32,10 @@ public record LocalServer(Path socketDirectory, int port, String user) {
     props.setProperty("socketTimeout", "60");
     props.setProperty("ApplicationName", "pgconverge");
     props.setProperty("assumeMinServerVersion", "13");
+    // pgconverge's own writes (roles, passwords, slots) never wait for synchronous standbys: a new
+    // primary whose standbys are not up yet would otherwise hang in its own first run, before it
+    // made the replication role they need. Whatever a failover loses of them the next run redoes.
+    props.setProperty("options", "-c synchronous_commit=local");
     return open("jdbc:postgresql://localhost:" + port + "/postgres", props);
   }
 

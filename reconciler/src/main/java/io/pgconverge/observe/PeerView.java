@@ -25,8 +25,11 @@ public record PeerView(
     Optional<List<Sender>> senders,
     Optional<String> sqlError) {
 
-  /** One walsender row as the primary reports it; lag in bytes of replay, and replay_lag in seconds (null when idle). */
-  public record Sender(String applicationName, String state, String replayLsn, Long lagBytes, Double replayLagSeconds) {
+  /**
+   * One walsender row as the primary reports it; lag in bytes of replay, replay_lag in seconds
+   * (null when idle), and sync_state (null when hidden from the asking user).
+   */
+  public record Sender(String applicationName, String state, String replayLsn, Long lagBytes, Double replayLagSeconds, String syncState) {
     public boolean streaming() {
       return "streaming".equals(state) && replayLsn != null;
     }

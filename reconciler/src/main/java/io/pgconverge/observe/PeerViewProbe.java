@@ -45,14 +45,15 @@ public final class PeerViewProbe {
     if (!inRecovery) {
       try (Connection c = PeerProbe.connect(host, port, replication, password, ssl, false); Statement st = c.createStatement();
           ResultSet rs = st.executeQuery("SELECT application_name, state, replay_lsn::text,"
-              + " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, extract(epoch from replay_lag)::float8"
-              + " FROM pg_stat_replication ORDER BY application_name")) {
+              + " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, extract(epoch from replay_lag)::float8,"
+              + " sync_state FROM pg_stat_replication ORDER BY application_name")) {
         List<PeerView.Sender> rows = new ArrayList<>();
         while (rs.next()) {
           long lag = rs.getLong(4);
           Long lagBytes = rs.wasNull() ? null : lag;
           double seconds = rs.getDouble(5);
-          rows.add(new PeerView.Sender(rs.getString(1), rs.getString(2), rs.getString(3), lagBytes, rs.wasNull() ? null : seconds));
+          rows.add(new PeerView.Sender(rs.getString(1), rs.getString(2), rs.getString(3), lagBytes, rs.wasNull() ? null : seconds,
+              rs.getString(6)));
         }
         senders = Optional.of(rows);
       } catch (SQLException e) {

@@ -116,11 +116,11 @@ public final class ServerProbe {
               "select r.pid, r.application_name, host(r.client_addr), r.state, r.replay_lsn::text,"
                   + " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), -1)::bigint, coalesce(l.ssl, false),"
                   + " coalesce(extract(epoch from r.replay_lag)::float8,"
-                  + " case when r.replay_lsn = pg_current_wal_lsn() then 0 end, -1)"
+                  + " case when r.replay_lsn = pg_current_wal_lsn() then 0 end, -1), r.sync_state"
                   + " from pg_stat_replication r left join pg_stat_ssl l using (pid) order by r.application_name")) {
         while (rs.next()) {
           senders.add(new ReplicationRow(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), rs.getLong(6), rs.getBoolean(7), rs.getDouble(8)));
+              rs.getString(5), rs.getLong(6), rs.getBoolean(7), rs.getDouble(8), rs.getString(9)));
         }
       }
     } else {

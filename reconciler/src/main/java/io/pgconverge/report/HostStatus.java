@@ -32,12 +32,15 @@ public record HostStatus(
     int drift,
     List<String> pendingRestart) {
 
-  /** One replica peer as the primary sees it; {@code state} is "not connected" when it has no walsender. */
+  /**
+   * One replica peer as the primary sees it; {@code state} is "not connected" when it has no
+   * walsender; {@code syncState} is pg_stat_replication.sync_state (null when not connected).
+   */
   public record Replica(String peer, String applicationName, String clientAddr, String state, String replayLsn,
-      long lagBytes, boolean streaming, double lagSeconds) {
+      long lagBytes, boolean streaming, double lagSeconds, String syncState) {
     public Replica(String peer, String applicationName, String clientAddr, String state, String replayLsn, long lagBytes,
         boolean streaming) {
-      this(peer, applicationName, clientAddr, state, replayLsn, lagBytes, streaming, -1);
+      this(peer, applicationName, clientAddr, state, replayLsn, lagBytes, streaming, -1, null);
     }
   }
 
@@ -69,11 +72,11 @@ public record HostStatus(
           replicas.add(row == null
               ? new Replica(p.name(), null, null, "not connected", null, -1, false)
               : new Replica(p.name(), row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming(),
-                  row.lagSeconds()));
+                  row.lagSeconds(), row.syncState()));
         }
         for (ReplicationRow row : byName.values()) {
           replicas.add(new Replica(null, row.applicationName(), row.clientAddr(), row.state(), row.replayLsn(), row.lagBytes(), row.streaming(),
-              row.lagSeconds()));
+              row.lagSeconds(), row.syncState()));
         }
       }
     }
@@ -98,11 +101,12 @@ public record HostStatus(
       sb.append(String.format("%-10s %s%n", "pending", "restart for " + String.join(", ", pendingRestart)));
     }
     if (!replication.isEmpty()) {
-      sb.append(String.format("%-10s %-12s %-16s %-14s %-12s %s%n", "replicas", "peer", "address", "state", "replay_lsn", "lag_bytes"));
+      sb.append(String.format("%-10s %-12s %-16s %-14s %-10s %-12s %s%n", "replicas", "peer", "address", "state", "sync",
+          "replay_lsn", "lag_bytes"));
       for (Replica r : replication) {
-        sb.append(String.format("%-10s %-12s %-16s %-14s %-12s %s%n", "", r.peer() == null ? "(" + r.applicationName() + ")" : r.peer(),
-            r.clientAddr() == null ? "-" : r.clientAddr(), r.state(), r.replayLsn() == null ? "-" : r.replayLsn(),
-            r.lagBytes() < 0 ? "-" : Long.toString(r.lagBytes())));
+        sb.append(String.format("%-10s %-12s %-16s %-14s %-10s %-12s %s%n", "", r.peer() == null ? "(" + r.applicationName() + ")" : r.peer(),
+            r.clientAddr() == null ? "-" : r.clientAddr(), r.state(), r.syncState() == null ? "-" : r.syncState(),
+            r.replayLsn() == null ? "-" : r.replayLsn(), r.lagBytes() < 0 ? "-" : Long.toString(r.lagBytes())));
       }
     }
     return sb.toString();

@@ -88,6 +88,16 @@ public final class MetricsText {
       }
       sample(b, "pgconverge_replication_lag_seconds", "peer", p.peer(), seconds(p.lagSeconds()));
     }
+    header(b, "pgconverge_replication_sync",
+        "1 when the primary waits for the peer to confirm each commit (sync_state sync or quorum), else 0; label state is its sync_state.",
+        "gauge");
+    for (RunStatus.ReplicationPeer p : s.replication()) {
+      if (p.syncState() == null) {
+        continue; // seen from a replica, or not connected: the primary alone knows
+      }
+      b.append("pgconverge_replication_sync{peer=\"").append(label(p.peer())).append("\",state=\"").append(label(p.syncState()))
+          .append("\"} ").append(p.synchronous() ? "1" : "0").append('\n');
+    }
     gauge(b, "pgconverge_desired_state_valid", "1 when the desired-state file on disk is valid, else 0.",
         s.desiredState().valid() ? "1" : "0");
     gauge(b, "pgconverge_desired_state_problems", "Problems found in the desired-state file on disk (0 when it is valid).",

@@ -53,7 +53,7 @@ public record RunReport(
     List<RunStatus.ReplicationPeer> out = new java.util.ArrayList<>();
     for (HostStatus.Replica r : status.replication()) {
       out.add(new RunStatus.ReplicationPeer(r.peer() != null ? r.peer() : r.applicationName(),
-          r.streaming() ? "streaming" : r.state(), r.lagBytes(), r.lagSeconds()));
+          r.streaming() ? "streaming" : r.state(), r.lagBytes(), r.lagSeconds(), r.syncState()));
     }
     status.walReceiver().ifPresent(w -> out.add(new RunStatus.ReplicationPeer(primaryName, w.status(), -1)));
     return out;

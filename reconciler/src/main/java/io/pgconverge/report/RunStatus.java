@@ -74,11 +74,22 @@ public record RunStatus(
 
   /**
    * Replication towards or from one peer; the lag is in bytes of WAL and in seconds of replay
-   * (each -1 when unknown). {@code state} is "streaming" when WAL flows.
+   * (each -1 when unknown). {@code state} is "streaming" when WAL flows. {@code syncState} is the
+   * primary's pg_stat_replication.sync_state for the peer ({@code async}, {@code potential},
+   * {@code sync}, {@code quorum}), null when unknown (not connected, or seen from a replica).
    */
-  public record ReplicationPeer(String peer, String state, long lagBytes, double lagSeconds) {
+  public record ReplicationPeer(String peer, String state, long lagBytes, double lagSeconds, String syncState) {
     public ReplicationPeer(String peer, String state, long lagBytes) {
-      this(peer, state, lagBytes, -1);
+      this(peer, state, lagBytes, -1, null);
+    }
+
+    public ReplicationPeer(String peer, String state, long lagBytes, double lagSeconds) {
+      this(peer, state, lagBytes, lagSeconds, null);
+    }
+
+    /** Whether the primary waits for this peer's confirmation before it acknowledges a commit. */
+    public boolean synchronous() {
+      return "sync".equals(syncState) || "quorum".equals(syncState);
     }
 
     public boolean connected() {

@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
  *   "drift": [ {"kind","subject","desired","actual","remedy"} ],
  *   "pending_restart": ["shared_buffers"], "failures": ["…"],
  *   "desired_state": {"file","valid","problems":["file:line:col: field: message"],"enforcing"},
- *   "replication": [ {"peer","state","lag_bytes"} ] }
+ *   "replication": [ {"peer","state","lag_bytes","sync_state"} ] }
  * </pre>
  */
 public final class StatusFileJson {
@@ -60,6 +60,7 @@ public final class StatusFileJson {
         g.writeStringField("peer", p.peer());
         g.writeStringField("state", p.state());
         g.writeNumberField("lag_bytes", p.lagBytes());
+        g.writeStringField("sync_state", p.syncState());
         g.writeEndObject();
       }
       g.writeEndArray();

@@ -26,6 +26,7 @@ public final class StatusJson {
       row.put("replay_lsn", r.replayLsn());
       row.put("lag_bytes", r.lagBytes() < 0 ? null : r.lagBytes());
       row.put("streaming", r.streaming());
+      row.put("sync_state", r.syncState());
       rows.add(row);
     }
     m.put("replication", rows);

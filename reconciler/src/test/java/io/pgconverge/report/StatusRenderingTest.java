@@ -126,7 +126,7 @@ class StatusRenderingTest {
     assertThat(typed).containsExactly("pgconverge_build_info", "pgconverge_last_run_timestamp_seconds",
         "pgconverge_last_run_success", "pgconverge_runs_total", "pgconverge_drift_items", "pgconverge_pending_restart",
         "pgconverge_role", "pgconverge_timeline", "pgconverge_replication_connected", "pgconverge_replication_lag_bytes",
-        "pgconverge_replication_lag_seconds", "pgconverge_desired_state_valid", "pgconverge_desired_state_problems",
+        "pgconverge_replication_lag_seconds", "pgconverge_replication_sync", "pgconverge_desired_state_valid", "pgconverge_desired_state_problems",
         "pgconverge_last_run_duration_seconds", "pgconverge_server_crash_restarts_total");
     assertThat(helped).isEqualTo(typed);
     assertThat(text).endsWith("\n");
@@ -162,6 +162,24 @@ class StatusRenderingTest {
         .containsEntry("pgconverge_runs_total{result=\"changed\"}", 2.0)
         .containsEntry("pgconverge_runs_total{result=\"failed\"}", 0.0)
         .containsEntry("pgconverge_build_info{version=\"unknown\"}", 1.0);
+  }
+
+  @Test
+  void metricsAndStatusFileSayWhichStandbysThePrimaryWaitsForOnEachCommit() throws Exception {
+    RunStatus s = new RunStatus("r", END, END, RunResult.IN_SYNC, Duration.ofMillis(7), List.of(), List.of(), List.of(), valid(),
+        List.of(new RunStatus.ReplicationPeer("node2", "streaming", 0, 0, "quorum"),
+            new RunStatus.ReplicationPeer("node3", "streaming", 0, 0, "async"),
+            new RunStatus.ReplicationPeer("node4", "not connected", -1, -1, null)),
+        new RunStatus.ServerView("primary", 1));
+
+    Map<String, Double> m = parse(MetricsText.render(s));
+    JsonNode j = new ObjectMapper().readTree(StatusFileJson.render(s));
+
+    assertThat(m).containsEntry("pgconverge_replication_sync{peer=\"node2\",state=\"quorum\"}", 1.0)
+        .containsEntry("pgconverge_replication_sync{peer=\"node3\",state=\"async\"}", 0.0);
+    assertThat(m.keySet()).noneMatch(k -> k.startsWith("pgconverge_replication_sync{peer=\"node4\""));
+    assertThat(j.path("replication").get(0).path("sync_state").asText()).isEqualTo("quorum");
+    assertThat(j.path("replication").get(2).path("sync_state").isNull()).isTrue();
   }
 
   @Test
