@@ -60,7 +60,7 @@ final class Binding {
   }
 
   /** The {@code failover} section and the peers' {@code failover_priority}, bound into this file's problems and locations. */
-  FailoverSpec failover(YamlNode.Mapping top) {
+  FailoverSpec failover(Mapping top) {
     return FailoverBinder.bind(top, locations, problems);
   }
 

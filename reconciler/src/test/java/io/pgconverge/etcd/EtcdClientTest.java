@@ -27,7 +27,7 @@ class EtcdClientTest {
   @Test
   void postsJsonOverHttp11ToTheV3GatewayWithBase64Keys() throws Exception {
     try (FakeEtcd e = new FakeEtcd(FakeEtcd.keyAtTerm("v", 1))) {
-      assertThat(client(Duration.ofSeconds(2), e.uri()).get("k")).map(KeyValue::value).contains("v");
+      assertThat(client(Duration.ofSeconds(10), e.uri()).get("k")).map(KeyValue::value).contains("v");
       FakeEtcd.Request r = e.requests.get(0);
       assertThat(r.protocol()).isEqualTo("HTTP/1.1");
       assertThat(r.path()).isEqualTo("/v3/kv/range");
@@ -84,7 +84,7 @@ class EtcdClientTest {
   void rejectsAnAnswerFromAMemberWithALowerRaftTermThanSeenBefore() throws Exception {
     try (FakeEtcd stale = new FakeEtcd(FakeEtcd.keyAtTerm("new", 7));
         FakeEtcd current = new FakeEtcd(FakeEtcd.keyAtTerm("new", 7))) {
-      EtcdClient c = client(Duration.ofSeconds(2), stale.uri(), current.uri());
+      EtcdClient c = client(Duration.ofSeconds(10), stale.uri(), current.uri());
       assertThat(c.get("k")).map(KeyValue::value).contains("new");
       assertThat(c.highestRaftTerm()).isEqualTo(7);
       stale.answer(FakeEtcd.keyAtTerm("old", 3)); // a member cut off since term 3
@@ -105,7 +105,7 @@ class EtcdClientTest {
     String noLease = "{\"error\":\"etcdserver: requested lease not found\",\"message\":\"etcdserver: requested lease not found\",\"code\":5}";
     try (FakeEtcd a = new FakeEtcd(r -> new FakeEtcd.Reply(503, noLeader));
         FakeEtcd b = new FakeEtcd(FakeEtcd.keyAtTerm("v", 1))) {
-      EtcdClient c = client(Duration.ofSeconds(2), a.uri(), b.uri());
+      EtcdClient c = client(Duration.ofSeconds(10), a.uri(), b.uri());
       assertThat(c.get("k")).isPresent();
 
       b.answer(r -> new FakeEtcd.Reply(400, badArg));
@@ -123,7 +123,7 @@ class EtcdClientTest {
   void aMemberThatRefusesWithoutEtcdsJsonIsSkippedAndRefusedEverywhereIsRefused() throws Exception {
     try (FakeEtcd proxy = new FakeEtcd(r -> new FakeEtcd.Reply(404, "404 page not found"));
         FakeEtcd alive = new FakeEtcd(FakeEtcd.keyAtTerm("v", 1))) {
-      EtcdClient c = client(Duration.ofSeconds(2), proxy.uri(), alive.uri());
+      EtcdClient c = client(Duration.ofSeconds(10), proxy.uri(), alive.uri());
       assertThat(c.get("k")).isPresent();
       alive.answer(r -> new FakeEtcd.Reply(404, "404 page not found"));
       long t0 = System.nanoTime();
@@ -137,7 +137,7 @@ class EtcdClientTest {
   void aKeepaliveOfALeaseThatIsGoneIsLeaseNotFound() throws Exception {
     // etcd answers a keepalive of an unknown lease with a result without TTL.
     try (FakeEtcd e = new FakeEtcd(r -> new FakeEtcd.Reply(200, "{\"result\":{" + FakeEtcd.header(2) + ",\"ID\":\"99\"}}"))) {
-      assertThatThrownBy(() -> client(Duration.ofSeconds(2), e.uri()).keepAlive(99))
+      assertThatThrownBy(() -> client(Duration.ofSeconds(10), e.uri()).keepAlive(99))
           .isInstanceOf(EtcdException.LeaseNotFound.class);
     }
   }
