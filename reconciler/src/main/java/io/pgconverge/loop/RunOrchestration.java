@@ -165,7 +165,7 @@ public final class RunOrchestration implements AutoCloseable {
   private final Seams seams;
   private RunLock lock;
   private Path lockedData;
-  private DesiredState lastValid;
+  private volatile DesiredState lastValid;
 
   /**
    * @param config the desired-state file (the daemon reads it on every run)
