@@ -281,7 +281,7 @@ final class DesiredStateBinder {
     if (name == null) {
       return;
     }
-    String slot = "pgc_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    String slot = io.pgconverge.pg.ReplicationSlots.forPeer(name);
     Integer first = seen.putIfAbsent(slot, index);
     if (first != null) {
       problem(locations.get(s.field("name")), s.field("name"),
@@ -351,11 +351,12 @@ final class DesiredStateBinder {
           everyHbaLineParsed = false;
           continue;
         }
-        if (hba != null) {
-          hba.add(new HbaLineSpec(i, line.text()));
-        }
         try {
-          hbaLines.add(hbaParser.parse(line.text()));
+          HbaLine parsed = hbaParser.parse(line.text());
+          hbaLines.add(parsed);
+          if (hba != null) {
+            hba.add(new HbaLineSpec(i, line.text(), parsed));
+          }
         } catch (HbaSyntaxException e) {
           problem(hbaErrorLocation(line, e), field, e.getMessage());
           everyHbaLineParsed = false;
