@@ -327,14 +327,7 @@ public final class Applier {
   }
 
   private static List<String> createClauses(RoleSpec s) {
-    List<String> c = new ArrayList<>();
-    s.login().ifPresent(v -> c.add(v ? "LOGIN" : "NOLOGIN"));
-    s.replication().ifPresent(v -> c.add(v ? "REPLICATION" : "NOREPLICATION"));
-    s.superuser().ifPresent(v -> c.add(v ? "SUPERUSER" : "NOSUPERUSER"));
-    s.createdb().ifPresent(v -> c.add(v ? "CREATEDB" : "NOCREATEDB"));
-    s.createrole().ifPresent(v -> c.add(v ? "CREATEROLE" : "NOCREATEROLE"));
-    s.connectionLimit().ifPresent(v -> c.add("CONNECTION LIMIT " + v));
-    return c;
+    return io.pgconverge.desired.RoleAttribute.createClauses(s);
   }
 
   private void execute(String sql) throws SQLException {
