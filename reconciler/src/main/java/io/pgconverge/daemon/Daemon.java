@@ -7,6 +7,7 @@ import io.pgconverge.desired.LoadResult;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.desired.Schedule;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.loop.Reconciler;
 import io.pgconverge.loop.ServerAcceptance;
 import io.pgconverge.plan.PlanContext;
@@ -86,6 +87,8 @@ public final class Daemon {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final StatusFiles statusFiles;
   private volatile boolean stopping;
+  /** Runs the loop's commands; {@link #stop()} cancels the long ones it still runs. */
+  private final Commands commands = new ProcessCommands();
   private final Reconciler reconciler;
   private final ServerAcceptance acceptance = new ServerAcceptance();
   private final PostmasterWatch postmasterWatch;
@@ -99,7 +102,7 @@ public final class Daemon {
   public Daemon(Options options) {
     this.options = options;
     this.statusFiles = new StatusFiles(options.statusFile(), options.metricsFile(), true);
-    this.reconciler = new Reconciler(clock, () -> stopping);
+    this.reconciler = new Reconciler(clock, () -> stopping, commands);
     this.postmasterWatch = new PostmasterWatch(this::push);
   }
 
@@ -336,7 +339,7 @@ public final class Daemon {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
     postmasterWatch.close();
-    int killed = Commands.cancelAll();
+    int killed = commands.cancelAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);
     }
@@ -349,7 +352,7 @@ public final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Commands.cancelAll();
+    commands.cancelAll();
     try {
       if (scheduler != null) {
         scheduler.shutdown(false);
@@ -366,7 +369,7 @@ public final class Daemon {
     }
     if (lastValid != null) {
       try {
-        if (Staging.removeLeftover(lastValid.postgres().data())) {
+        if (Staging.removeLeftover(commands, lastValid.postgres().data())) {
           LOG.info("removed the staging directory {}", Staging.beside(lastValid.postgres().data()));
         }
       } catch (IOException | RuntimeException e) {
