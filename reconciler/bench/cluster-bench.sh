@@ -95,21 +95,10 @@ stop_servers() {
   done
 }
 
+# shellcheck source=netns-lab.sh
+. "$HERE/netns-lab.sh"
 # kills what still lives in this run's namespaces (only this run's processes can be there), deletes them
-lab_down() {
-  local ns pids i
-  for ns in ${NAMESPACES[@]+"${NAMESPACES[@]}"}; do
-    pids="$(ip netns pids "$ns" 2>/dev/null || true)"
-    if [ -n "$pids" ]; then
-      kill -TERM $pids 2>/dev/null || true
-      for i in $(seq 1 30); do [ -z "$(ip netns pids "$ns" 2>/dev/null || true)" ] && break; sleep 0.1; done
-      pids="$(ip netns pids "$ns" 2>/dev/null || true)"
-      [ -n "$pids" ] && kill -KILL $pids 2>/dev/null || true
-    fi
-  done
-  for ns in ${NAMESPACES[@]+"${NAMESPACES[@]}"}; do ip netns del "$ns" 2>/dev/null || true; done
-  NAMESPACES=()
-}
+lab_down() { netns_sweep 3; netns_delete; }
 
 round_down() {
   stop_daemons
@@ -136,22 +125,8 @@ ns_of() { echo "pgcb-$RUN_ID-r$ROUND_NO-h$1"; }
 addr_of() { echo "10.233.$SUBNET.$1"; }
 
 lab_up() {
-  local br="pgcb-$RUN_ID-r$ROUND_NO-br" i ns
   SUBNET=$(( 1 + RANDOM % 254 ))
-  ip netns add "$br"; NAMESPACES+=("$br")
-  ip -n "$br" link set lo up
-  ip -n "$br" link add br0 type bridge
-  ip -n "$br" link set br0 up
-  for i in 1 2 3; do
-    ns="$(ns_of "$i")"
-    ip netns add "$ns"; NAMESPACES+=("$ns")
-    ip -n "$ns" link set lo up
-    ip -n "$br" link add "v$i" type veth peer name eth0 netns "$ns"
-    ip -n "$br" link set "v$i" master br0
-    ip -n "$br" link set "v$i" up
-    ip -n "$ns" addr add "$(addr_of "$i")/24" dev eth0
-    ip -n "$ns" link set eth0 up
-  done
+  netns_lab_up "pgcb-$RUN_ID-r$ROUND_NO-br" "10.233.$SUBNET" "$(ns_of 1)" "$(ns_of 2)" "$(ns_of 3)"
 }
 
 hosts_up() {
