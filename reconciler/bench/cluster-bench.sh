@@ -95,8 +95,8 @@ stop_servers() {
   done
 }
 
-# shellcheck source=netns-lab.sh
-. "$HERE/netns-lab.sh"
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 # kills what still lives in this run's namespaces (only this run's processes can be there), deletes them
 lab_down() { netns_sweep 3; netns_delete; }
 
@@ -140,42 +140,7 @@ hosts_up() {
 }
 
 # write_desired NODE PRIMARY FILE: node NODE's desired state with node PRIMARY as the primary
-write_desired() {
-  local self=$1 primary=$2 f=$3 i role
-  {
-    echo "version: 1"
-    echo "cluster: benchcluster"
-    echo "self: node$self"
-    echo "peers:"
-    for i in 1 2 3; do
-      role=replica; [ "$i" = "$primary" ] && role=primary
-      echo "  - {name: node$i, host: '$(addr_of "$i")', port: 5432, role: $role}"
-    done
-    echo "postgres:"
-    echo "  bin: '$PGBIN'"
-    echo "  data: '$ROOT/node$self/data'"
-    echo "  socket_directory: '$ROOT/node$self'"
-    echo "  user: postgres"
-    echo "  settings:"
-    echo "    listen_addresses: '*'"
-    echo "    wal_level: replica"
-    echo "    wal_log_hints: 'on'"
-    echo "    max_wal_senders: 10"
-    echo "    wal_keep_size: 152MB"
-    echo "    hot_standby: 'on'"
-    if [ -n "$EXTRA_SETTINGS" ]; then tr ';' '\n' <<<"$EXTRA_SETTINGS" | sed 's/^ */    /'; fi
-    echo "  hba:"
-    echo "    - local all postgres peer"
-    echo "    - local all all peer"
-    echo "    - host replication replicator peers scram-sha-256"
-    echo "roles:"
-    echo "  - {name: replicator, login: true, replication: true, password_file: '$ROOT/replicator.password'}"
-    echo "replication: {user: replicator, password_file: '$ROOT/replicator.password', slots: true}"
-    echo "policy: {restart: never}"
-    echo "schedule: {every: 30s}"
-  } > "$f"
-  chmod 644 "$f"
-}
+write_desired() { bench_desired "$ROOT" "$1" "$2" "$3" "$(tr ';' '\n' <<<"$EXTRA_SETTINGS")"; }
 
 start_daemon() {
   local i=$1 d="$ROOT/node$1"

@@ -129,8 +129,8 @@ BR="pgcmp-$RUN_ID-br"
 ns_of() { echo "pgcmp-$RUN_ID-h$1"; }
 addr_of() { echo "10.236.$SUBNET.$1"; }
 NET="10.236.$SUBNET.0/24"
-# shellcheck source=netns-lab.sh
-. "$HERE/netns-lab.sh"
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 lab_up() { netns_lab_up "$BR" "10.236.$SUBNET" "$(ns_of 1)" "$(ns_of 2)" "$(ns_of 3)"; }
 in_ns() { local i=$1; shift; ip netns exec "$(ns_of "$i")" "$@"; }
 
@@ -243,42 +243,7 @@ record() { SAMPLES["$1|$2"]="${SAMPLES["$1|$2"]:-}${SAMPLES["$1|$2"]:+ }$3"; log
 ROUND_LOAD=()
 
 # ================================================================== pgconverge
-pgc_desired() {   # pgc_desired ROOT SELF PRIMARY FILE [EXTRA_YAML]
-  local root=$1 self=$2 primary=$3 f=$4 extra=${5:-} i role
-  {
-    echo "version: 1"
-    echo "cluster: benchcluster"
-    echo "self: node$self"
-    echo "peers:"
-    for i in 1 2 3; do
-      role=replica; [ "$i" = "$primary" ] && role=primary
-      echo "  - {name: node$i, host: '$(addr_of "$i")', port: 5432, role: $role}"
-    done
-    echo "postgres:"
-    echo "  bin: '$PGBIN'"
-    echo "  data: '$root/node$self/data'"
-    echo "  socket_directory: '$root/node$self'"
-    echo "  user: postgres"
-    echo "  settings:"
-    echo "    listen_addresses: '*'"
-    echo "    wal_level: replica"
-    echo "    wal_log_hints: 'on'"
-    echo "    max_wal_senders: 10"
-    echo "    wal_keep_size: 152MB"
-    echo "    hot_standby: 'on'"
-    echo "  hba:"
-    echo "    - local all postgres peer"
-    echo "    - local all all peer"
-    echo "    - host replication replicator peers scram-sha-256"
-    echo "roles:"
-    echo "  - {name: replicator, login: true, replication: true, password_file: '$root/replicator.password'}"
-    echo "replication: {user: replicator, password_file: '$root/replicator.password', slots: true}"
-    echo "policy: {restart: never}"
-    echo "schedule: {every: 30s}"
-    if [ -n "$extra" ]; then printf '%s\n' "$extra"; fi
-  } > "$f.tmp"
-  chmod 644 "$f.tmp"; chown postgres:postgres "$f.tmp"; mv -f "$f.tmp" "$f"
-}
+pgc_desired() { bench_desired "$1" "$2" "$3" "$4" "" "${5:-}"; }   # pgc_desired ROOT SELF PRIMARY FILE [EXTRA_YAML]
 pgc_hosts() {   # pgc_hosts ROOT
   local root=$1 i
   secret | pgfile "$root/replicator.password" 640
@@ -412,14 +377,18 @@ run_patroni() {
 # once; measured until a new primary shows the remaining replica streaming (its pg_stat_replication row
 # with replay_lsn set, its WAL receiver streaming). Same ttl 30 / loop_wait 10 for both tools.
 failover_patroni() {   # failover_patroni ROOT PRIMARY
-  local root=$1 p=$2 pm t0 r specs=() i
+  local root=$1 p=$2
   sleep 11   # one loop_wait: the replicas have seen the leader key renewed since the switchover
+  lose_host "$root" "$p" "${PAT_PIDS[$p]}" patroni
+}
+lose_host() {   # lose_host ROOT PRIMARY AGENT_PID TOOL: postmaster and agent killed -9, then the new primary awaited
+  local root=$1 p=$2 pm t0 r specs=() i
   pm="$(head -1 "$root/node$p/data/postmaster.pid")"
   t0=$(now_us)
-  kill -KILL -- "-${PAT_PIDS[$p]}" 2>/dev/null || true
+  kill -KILL -- "-$3" 2>/dev/null || true
   kill -KILL "$pm" 2>/dev/null || true
   for i in 1 2 3; do if [ "$i" = "$p" ]; then specs+=("-"); else specs+=("$root/node$i:5432"); fi; done
-  if r="$(await_streaming "$t0" "!$p" 1 "${specs[@]}")"; then record failover patroni "${r%% *}"; else record failover patroni x "$r"; fi
+  if r="$(await_streaming "$t0" "!$p" 1 "${specs[@]}")"; then record failover "$4" "${r%% *}"; else record failover "$4" x "$r"; fi
 }
 # pgconverge's failover needs `failover: {mode: etcd, ...}` in the desired state (issue 12, being built on
 # h-failover). The section is offered to `pgconverge validate` first; while it is refused, the measurement
@@ -450,7 +419,7 @@ pgc_failover_supported() {
   return 1
 }
 run_pgconverge_failover() {
-  local root r t0 i p pm specs=()
+  local root r i p
   pgc_failover_supported || return 0
   root="$(newdir pgcf)"; pgc_hosts "$root"
   for i in 1 2 3; do pgc_desired "$root" "$i" 1 "$root/node$i/desired-state.yaml" "$PGC_FAILOVER_YAML"; done
@@ -461,12 +430,7 @@ run_pgconverge_failover() {
   p="$(cut -d' ' -f2 <<<"$r")"
   pgc_await_converged "$root" || true
   sleep 11
-  pm="$(head -1 "$root/node$p/data/postmaster.pid")"
-  t0=$(now_us)
-  kill -KILL -- "-${PGC_PIDS[$p]}" 2>/dev/null || true
-  kill -KILL "$pm" 2>/dev/null || true
-  for i in 1 2 3; do if [ "$i" = "$p" ]; then specs+=("-"); else specs+=("$root/node$i:5432"); fi; done
-  if r="$(await_streaming "$t0" "!$p" 1 "${specs[@]}")"; then record failover pgconverge "${r%% *}"; else record failover pgconverge x "$r"; fi
+  lose_host "$root" "$p" "${PGC_PIDS[$p]}" pgconverge
   teardown "$root"
 }
 # ================================================================== end FAILOVER
