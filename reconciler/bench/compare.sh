@@ -724,35 +724,6 @@ if want bootstrap; then bootstrap_setup "$(newdir bs)"; fi
 FORMATIONS=(); for t in pgconverge patroni pgaf manual; do tool_on "$t" && FORMATIONS+=("$t"); done
 NC_WHAT=(check-postgres check-root apply-postgres apply-root); [ "$ANSIBLE_OK" = 1 ] && NC_WHAT+=(ansible)
 
-for round in $(seq 1 "$ROUNDS"); do
-  l0="$(cut -d' ' -f1 /proc/loadavg)"
-  log "== round $round of $ROUNDS (load $l0)"
-  if want cold || want switch || want failover; then
-    for t in $(rotate "$round" "${FORMATIONS[@]}"); do
-      case "$t" in
-        pgconverge) run_pgconverge ;;
-        patroni) run_patroni ;;
-        pgaf) run_pgaf ;;
-        manual) want cold && run_manual ;;
-      esac
-    done
-    want failover && run_pgconverge_failover
-  fi
-  if want nochange; then
-    nochange_servers start; sleep 1
-    for w in $(rotate "$round" "${NC_WHAT[@]}"); do nochange_sample "$w"; done
-    nochange_servers stop
-  fi
-  if want bootstrap; then
-    server_ctl 1 "$BS_ROOT/node1/data" "$BS_ROOT/node1" start; sleep 1
-    for w in $(rotate "$round" pgconverge pg_basebackup); do bootstrap_sample "$w"; done
-    server_ctl 1 "$BS_ROOT/node1/data" "$BS_ROOT/node1" stop
-  fi
-  ROUND_LOAD+=("$l0 → $(cut -d' ' -f1 /proc/loadavg)")
-done
-LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-ELAPSED_S=$(( ($(now_us) - T_START) / 1000000 ))
-
 # ------------------------------------------------------------------ the table
 # stats "ms ms ms" -> "median min max n" (failed rounds, "x", are counted apart)
 stats() { tr ' ' '\n' <<<"$1" | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - - 0"; exit} m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%d %d %d %d\n", m, a[1], a[NR], NR}'; }
@@ -798,7 +769,6 @@ table() {
     done
   done
 }
-TABLE="$(table)"
 
 # ------------------------------------------------------------------ the timeline of one cold formation
 timeline() {
@@ -863,51 +833,52 @@ for i, (a, b, n, pos) in folded.items():
 print("\n".join(x for x in out if x))
 PY
 }
-TIMELINE="$(timeline)"
 
 # ------------------------------------------------------------------ print and write
-FAILOVER_NOTE=""
-if want failover; then
-  if [ -n "$PGC_FAILOVER_REASON" ]; then FAILOVER_NOTE="pgconverge's failover not measured: \`pgconverge validate\` refuses the desired state's \`failover:\` section (issue 12 not merged yet): $PGC_FAILOVER_REASON"; fi
-fi
-SECTION="$(
-  echo "## Side by side: pgconverge, Patroni, pg_auto_failover, Ansible and the floor (compare.sh)"
-  echo
-  echo "Measured by \`reconciler/bench/compare.sh --rounds $ROUNDS\` on $(date -u '+%Y-%m-%d %H:%M UTC') in ${ELAPSED_S} s — $MACHINE."
-  echo "Versions: $(versions | paste -sd';' - | sed 's/;/; /g')."
-  echo "Load average (1, 5, 15 min) $LOAD_START at the start, $LOAD_END at the end; per round (1 min, start → end): $(printf '%s; ' "${ROUND_LOAD[@]}" | sed 's/; $//')."
-  echo "The machine is shared (2 cores, other sessions building and testing): the absolute times move with the load; the"
-  echo "ratios, from rounds that alternate the tools, are what count."
-  echo
-  echo "$TABLE"
-  echo
-  echo "How: three network namespaces (one per host, port 5432 each; pg_auto_failover: nodes on 5441-5443 and its monitor on host 1, 5440),"
-  echo "fresh directories for every formation. \"Streaming\" is one criterion for every tool: exactly one node out of"
-  echo "recovery whose \`pg_stat_replication\` has a row per replica with \`state = 'streaming'\` and \`replay_lsn\` set, and"
-  echo "those replicas' \`pg_stat_wal_receiver.status = 'streaming'\`, polled over the Unix sockets about every 50 ms (the"
-  echo "time is taken at the end of the first pass that sees it). pgconverge: three daemons started as postgres through the"
-  echo "packages' launcher with the class-data archive its postinst makes (\`cds-train\`), \`schedule: {every: 30s}\`;"
-  echo "switchover = the swapped file renamed over each host's file. Patroni: three etcd members (one per host) and three"
-  echo "patroni processes started at the same moment, ttl 30, loop_wait 10, retry_timeout 10 (its defaults), slots and"
-  echo "pg_rewind on; \`patronictl switchover --force\`. pg_auto_failover: the monitor started, its three nodes started as"
-  echo "soon as it answers (the monitor's start is inside the time); \`pg_autoctl perform switchover\`. By hand: initdb, settings"
-  echo "and an hba line appended, \`pg_ctl start\`, the role and two slots in one psql, \`pg_basebackup -c fast -X stream -R -S\`"
-  echo "on both replicas at once, each followed by \`pg_ctl start\`. No-change: pgconverge on a converged primary (5 settings,"
-  echo "3 hba lines, 1 role with a password file; exit 0); \`ansible-playbook\` as postgres with \`connection: local\` on a"
-  echo "server of its own converged to the same state (its second and later runs report \`changed=0\`). Bootstrap: \`pgconverge"
-  echo "apply\` on an empty replica host (exit 2: cloned, configured, started) vs \`pg_basebackup -c fast -X stream\` alone."
-  if [ -n "$FAILOVER_NOTE" ]; then echo; echo "$FAILOVER_NOTE"; fi
-  echo
-  echo "### Where pgconverge's time goes in one cold formation (its daemons' own log lines)"
-  echo
-  echo "$TIMELINE"
-)"
-echo "$SECTION"
+write_results() {
+  LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+  ELAPSED_S=$(( ($(now_us) - T_START) / 1000000 ))
+  FAILOVER_NOTE=""
+  if want failover; then
+    if [ -n "$PGC_FAILOVER_REASON" ]; then FAILOVER_NOTE="pgconverge's failover not measured: \`pgconverge validate\` refuses the desired state's \`failover:\` section (issue 12 not merged yet): $PGC_FAILOVER_REASON"; fi
+  fi
+  SECTION="$(
+    echo "## Side by side: pgconverge, Patroni, pg_auto_failover, Ansible and the floor (compare.sh)"
+    echo
+    echo "Measured by \`reconciler/bench/compare.sh --rounds $ROUNDS\`$([ "$ROUNDS_DONE" = "$ROUNDS" ] || echo " (only $ROUNDS_DONE rounds finished)") on $(date -u '+%Y-%m-%d %H:%M UTC') in ${ELAPSED_S} s — $MACHINE."
+    echo "Versions: $(versions | paste -sd';' - | sed 's/;/; /g')."
+    echo "Load average (1, 5, 15 min) $LOAD_START at the start, $LOAD_END at the end; per round (1 min, start → end): $(printf '%s; ' "${ROUND_LOAD[@]}" | sed 's/; $//')."
+    echo "The machine is shared (2 cores, other sessions building and testing): the absolute times move with the load; the"
+    echo "ratios, from rounds that alternate the tools, are what count."
+    echo
+    table
+    echo
+    echo "How: three network namespaces (one per host, port 5432 each; pg_auto_failover: nodes on 5441-5443 and its monitor on host 1, 5440),"
+    echo "fresh directories for every formation. \"Streaming\" is one criterion for every tool: exactly one node out of"
+    echo "recovery whose \`pg_stat_replication\` has a row per replica with \`state = 'streaming'\` and \`replay_lsn\` set, and"
+    echo "those replicas' \`pg_stat_wal_receiver.status = 'streaming'\`, polled over the Unix sockets about every 50 ms (the"
+    echo "time is taken at the end of the first pass that sees it). pgconverge: three daemons started as postgres through the"
+    echo "packages' launcher with the class-data archive its postinst makes (\`cds-train\`), \`schedule: {every: 30s}\`;"
+    echo "switchover = the swapped file renamed over each host's file. Patroni: three etcd members (one per host) and three"
+    echo "patroni processes started at the same moment, ttl 30, loop_wait 10, retry_timeout 10 (its defaults), slots and"
+    echo "pg_rewind on; \`patronictl switchover --force\`. pg_auto_failover: the monitor started, its three nodes started as"
+    echo "soon as it answers (the monitor's start is inside the time); \`pg_autoctl perform switchover\`. By hand: initdb, settings"
+    echo "and an hba line appended, \`pg_ctl start\`, the role and two slots in one psql, \`pg_basebackup -c fast -X stream -R -S\`"
+    echo "on both replicas at once, each followed by \`pg_ctl start\`. No-change: pgconverge on a converged primary (5 settings,"
+    echo "3 hba lines, 1 role with a password file; exit 0); \`ansible-playbook\` as postgres with \`connection: local\` on a"
+    echo "server of its own converged to the same state (its second and later runs report \`changed=0\`). Bootstrap: \`pgconverge"
+    echo "apply\` on an empty replica host (exit 2: cloned, configured, started) vs \`pg_basebackup -c fast -X stream\` alone."
+    if [ -n "$FAILOVER_NOTE" ]; then echo; echo "$FAILOVER_NOTE"; fi
+    echo
+    echo "### Where pgconverge's time goes in one cold formation (its daemons' own log lines)"
+    echo
+    timeline
+  )"
 
-BEGIN_MARK="<!-- compare.sh: begin (written by reconciler/bench/compare.sh; edits here are overwritten) -->"
-END_MARK="<!-- compare.sh: end -->"
-printf '%s\n' "$SECTION" > "$WORK/section.md"
-"$PY" - "$OUT_MD" "$BEGIN_MARK" "$END_MARK" "$WORK/section.md" <<'PY'
+  BEGIN_MARK="<!-- compare.sh: begin (written by reconciler/bench/compare.sh; edits here are overwritten) -->"
+  END_MARK="<!-- compare.sh: end -->"
+  printf '%s\n' "$SECTION" > "$WORK/section.md"
+  "$PY" - "$OUT_MD" "$BEGIN_MARK" "$END_MARK" "$WORK/section.md" <<'PY'
 import sys, os
 path, b, e, sec = sys.argv[1:5]
 section = open(sec, encoding="utf-8").read()
@@ -922,4 +893,37 @@ else:
     text = first + "\n\n" + block + ("\n" + others.lstrip("\n") if others.strip() else "")
 open(path, "w", encoding="utf-8").write(text)
 PY
-log "== written to $OUT_MD"
+  log "== written to $OUT_MD"
+}
+ROUNDS_DONE=0
+for round in $(seq 1 "$ROUNDS"); do
+  l0="$(cut -d' ' -f1 /proc/loadavg)"
+  log "== round $round of $ROUNDS (load $l0)"
+  if want cold || want switch || want failover; then
+    for t in $(rotate "$round" "${FORMATIONS[@]}"); do
+      case "$t" in
+        pgconverge) run_pgconverge ;;
+        patroni) run_patroni ;;
+        pgaf) run_pgaf ;;
+        manual) want cold && run_manual ;;
+      esac
+    done
+    want failover && run_pgconverge_failover
+  fi
+  if want nochange; then
+    nochange_servers start; sleep 1
+    for w in $(rotate "$round" "${NC_WHAT[@]}"); do nochange_sample "$w"; done
+    nochange_servers stop
+  fi
+  if want bootstrap; then
+    server_ctl 1 "$BS_ROOT/node1/data" "$BS_ROOT/node1" start; sleep 1
+    for w in $(rotate "$round" pgconverge pg_basebackup); do bootstrap_sample "$w"; done
+    server_ctl 1 "$BS_ROOT/node1/data" "$BS_ROOT/node1" stop
+  fi
+  ROUND_LOAD+=("$l0 → $(cut -d' ' -f1 /proc/loadavg)")
+  ROUNDS_DONE=$round
+  write_results   # after every round: an interrupted run still leaves the rounds it finished
+done
+echo "$SECTION"
+
+
