@@ -95,21 +95,10 @@ stop_servers() {
   done
 }
 
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 # kills what still lives in this run's namespaces (only this run's processes can be there), deletes them
-lab_down() {
-  local ns pids i
-  for ns in ${NAMESPACES[@]+"${NAMESPACES[@]}"}; do
-    pids="$(ip netns pids "$ns" 2>/dev/null || true)"
-    if [ -n "$pids" ]; then
-      kill -TERM $pids 2>/dev/null || true
-      for i in $(seq 1 30); do [ -z "$(ip netns pids "$ns" 2>/dev/null || true)" ] && break; sleep 0.1; done
-      pids="$(ip netns pids "$ns" 2>/dev/null || true)"
-      [ -n "$pids" ] && kill -KILL $pids 2>/dev/null || true
-    fi
-  done
-  for ns in ${NAMESPACES[@]+"${NAMESPACES[@]}"}; do ip netns del "$ns" 2>/dev/null || true; done
-  NAMESPACES=()
-}
+lab_down() { netns_sweep 3; netns_delete; }
 
 round_down() {
   stop_daemons
@@ -136,22 +125,8 @@ ns_of() { echo "pgcb-$RUN_ID-r$ROUND_NO-h$1"; }
 addr_of() { echo "10.233.$SUBNET.$1"; }
 
 lab_up() {
-  local br="pgcb-$RUN_ID-r$ROUND_NO-br" i ns
   SUBNET=$(( 1 + RANDOM % 254 ))
-  ip netns add "$br"; NAMESPACES+=("$br")
-  ip -n "$br" link set lo up
-  ip -n "$br" link add br0 type bridge
-  ip -n "$br" link set br0 up
-  for i in 1 2 3; do
-    ns="$(ns_of "$i")"
-    ip netns add "$ns"; NAMESPACES+=("$ns")
-    ip -n "$ns" link set lo up
-    ip -n "$br" link add "v$i" type veth peer name eth0 netns "$ns"
-    ip -n "$br" link set "v$i" master br0
-    ip -n "$br" link set "v$i" up
-    ip -n "$ns" addr add "$(addr_of "$i")/24" dev eth0
-    ip -n "$ns" link set eth0 up
-  done
+  netns_lab_up "pgcb-$RUN_ID-r$ROUND_NO-br" "10.233.$SUBNET" "$(ns_of 1)" "$(ns_of 2)" "$(ns_of 3)"
 }
 
 hosts_up() {
@@ -165,42 +140,7 @@ hosts_up() {
 }
 
 # write_desired NODE PRIMARY FILE: node NODE's desired state with node PRIMARY as the primary
-write_desired() {
-  local self=$1 primary=$2 f=$3 i role
-  {
-    echo "version: 1"
-    echo "cluster: benchcluster"
-    echo "self: node$self"
-    echo "peers:"
-    for i in 1 2 3; do
-      role=replica; [ "$i" = "$primary" ] && role=primary
-      echo "  - {name: node$i, host: '$(addr_of "$i")', port: 5432, role: $role}"
-    done
-    echo "postgres:"
-    echo "  bin: '$PGBIN'"
-    echo "  data: '$ROOT/node$self/data'"
-    echo "  socket_directory: '$ROOT/node$self'"
-    echo "  user: postgres"
-    echo "  settings:"
-    echo "    listen_addresses: '*'"
-    echo "    wal_level: replica"
-    echo "    wal_log_hints: 'on'"
-    echo "    max_wal_senders: 10"
-    echo "    wal_keep_size: 152MB"
-    echo "    hot_standby: 'on'"
-    if [ -n "$EXTRA_SETTINGS" ]; then tr ';' '\n' <<<"$EXTRA_SETTINGS" | sed 's/^ */    /'; fi
-    echo "  hba:"
-    echo "    - local all postgres peer"
-    echo "    - local all all peer"
-    echo "    - host replication replicator peers scram-sha-256"
-    echo "roles:"
-    echo "  - {name: replicator, login: true, replication: true, password_file: '$ROOT/replicator.password'}"
-    echo "replication: {user: replicator, password_file: '$ROOT/replicator.password', slots: true}"
-    echo "policy: {restart: never}"
-    echo "schedule: {every: 30s}"
-  } > "$f"
-  chmod 644 "$f"
-}
+write_desired() { bench_desired "$ROOT" "$1" "$2" "$3" "$(tr ';' '\n' <<<"$EXTRA_SETTINGS")"; }
 
 start_daemon() {
   local i=$1 d="$ROOT/node$1"
