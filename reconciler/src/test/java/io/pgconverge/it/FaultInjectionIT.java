@@ -13,8 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -82,7 +80,6 @@ class FaultInjectionIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  @Execution(ExecutionMode.CONCURRENT) // each case has its own host (directory, port, server): two at a time
   void oneMoreRunConvergesAfterTheReconcilerWasKilled(Case k) throws Exception {
     try (TestHost host = TestHost.create()) {
       Cli cli = new Cli(host);
