@@ -52,8 +52,9 @@ public final class Main {
   static final String DEFAULT_STATUS_FILE = "/run/pgconverge/status.json";
   static final String DEFAULT_METRICS_FILE = "/run/pgconverge/metrics.prom";
 
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+  public static void main(String[] args) throws Exception {
+    java.util.OptionalInt asUser = RunAs.beforeStart(args); // root: hand over to postgres.user first (cli/RunAs)
+    System.exit(asUser.isPresent() ? asUser.getAsInt() : commandLine().execute(args));
   }
 
   /** The command line as main runs it: a bad command line exits 1, with a suggestion when there is one. */

@@ -1,5 +1,6 @@
 package io.pgconverge.cli;
 
+import io.pgconverge.desired.RunAsUser;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -63,6 +64,43 @@ final class RunAs {
   /** The java process runuser started (its direct child). */
   private static java.util.Optional<ProcessHandle> innerJvm(Process runuser) {
     return runuser.children().findFirst();
+  }
+
+  /** The commands that re-execute as postgres.user and whose user the desired-state file alone decides. */
+  private static final java.util.Set<String> EARLY_COMMANDS = java.util.Set.of("apply", "check", "daemon");
+
+  /**
+   * Started as root with {@code apply}, {@code check} or {@code daemon}: re-executes as the desired
+   * state's {@code postgres.user} at once, before the command line, logging or the desired state
+   * are set up in this JVM, and returns the exit code of that run; the user's JVM then does all of
+   * it, validation included (the same messages, the same exit codes). Empty, and nothing done, when
+   * not root, already re-executed, for any other command, for help or version, or when the file's
+   * user is not unambiguous ({@link RunAsUser}): then the command runs as before and decides.
+   */
+  static java.util.OptionalInt beforeStart(String[] args) throws IOException, InterruptedException {
+    if (args.length == 0 || !EARLY_COMMANDS.contains(args[0]) || System.getenv(MARKER) != null) {
+      return java.util.OptionalInt.empty();
+    }
+    Path config = Path.of(Main.DEFAULT_CONFIG);
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (List.of("-h", "--help", "-V", "--version").contains(a)) {
+        return java.util.OptionalInt.empty();
+      }
+      if (a.equals("--config") && i + 1 < args.length) {
+        config = Path.of(args[++i]);
+      } else if (a.startsWith("--config=")) {
+        config = Path.of(a.substring("--config=".length()));
+      }
+    }
+    if (!isRoot()) {
+      return java.util.OptionalInt.empty();
+    }
+    java.util.Optional<String> user = RunAsUser.of(config.toAbsolutePath());
+    if (user.isEmpty()) {
+      return java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.of(reexec(user.get(), args));
   }
 
   /** Runs this same command as {@code user} and returns its exit code. */

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Runs the packaged product, {@code java -jar pgconverge.jar ...}, as a subprocess, the way CI
+ * Runs the packaged product, {@code java <launcher options> -jar pgconverge.jar ...}, as a subprocess, the way CI
  * and config management do (as root when the tests run as root; the product re-executes itself
  * as {@code postgres.user}).
  *
@@ -66,12 +66,13 @@ public final class Cli {
     return Processes.run(command(args), TIMEOUT);
   }
 
-  /** {@code java -jar <jar> args}: the argv that runs the product. Has no side effects. */
+  /**
+   * {@code java <the launcher's options> -jar <jar> args}: the argv that runs the product, started
+   * as the packaged launcher starts it ({@link ProductJvm}). Its only side effect is writing the
+   * class-data archive on the first call.
+   */
   public static List<String> command(List<String> args) {
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-jar");
-    command.add(jar().toString());
+    List<String> command = new ArrayList<>(ProductJvm.command(List.of()));
     command.addAll(args);
     return command;
   }

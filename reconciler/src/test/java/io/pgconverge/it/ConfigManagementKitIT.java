@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +45,7 @@ class ConfigManagementKitIT {
   /** A {@code pgconverge} command for the kit: the jar under test. */
   private static Path wrapper(TestHost host) throws IOException {
     Path w = host.dir().resolve("pgconverge");
-    Files.writeString(w, "#!/bin/sh\nexec '" + Paths.get(System.getProperty("java.home"), "bin", "java") + "' -jar '"
-        + Cli.jar() + "' \"$@\"\n", StandardCharsets.UTF_8);
+    Files.writeString(w, "#!/bin/sh\nexec '" + String.join("' '", Cli.command(List.of())) + "' \"$@\"\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(w, PosixFilePermissions.fromString("rwxr-xr-x"));
     return w;
   }

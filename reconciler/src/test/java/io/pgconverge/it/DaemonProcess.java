@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,9 +49,8 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon with {@code env} added to its environment (a test-only crash point). */
   public static DaemonProcess startLogging(TestHost host, String logName, Map<String, String> env, String... extraArgs) {
-    List<String> cmd = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-jar", Cli.jar().toString(), "daemon",
+    List<String> cmd = new ArrayList<>(ProductJvm.command(List.of()));
+    cmd.addAll(List.of("daemon",
         "--config", host.desiredStateFile().toString(),
         "--status-file", statusFile(host).toString(),
         "--metrics-file", metricsFile(host).toString()));
