@@ -73,7 +73,7 @@ class FailoverAgentIT {
 
     @Override
     public void demote() {
-      if (cluster.pgCtl(node, "-m", "fast", "-w", "-t", "5", "stop").exitCode() != 0) {
+      if (cluster.pgCtl(node, "-m", "fast", "-w", "-t", "2", "stop").exitCode() != 0) {
         cluster.pgCtl(node, "-m", "immediate", "-w", "-t", "10", "stop");
       }
     }
@@ -146,23 +146,13 @@ class FailoverAgentIT {
     try (EtcdCluster etcd = EtcdCluster.start(); Cluster cluster = Cluster.create(3)) {
       Assumptions.assumeTrue(cluster.lab().isolated(), "needs network namespaces: " + cluster.lab().fallbackReason().orElse(""));
       FailoverIT.convergeWithRows(cluster, new Daemons(cluster));
-      ClusterKeys keys = new ClusterKeys("/pgconverge-it", "c" + UUID.randomUUID().toString().substring(0, 8));
+      ClusterKeys keys = freshKeys();
       EtcdClient operator = EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3)));
-      Map<String, Integer> priorities = Map.of("node1", 1, "node2", 1, "node3", 1);
-      List<Member> members = new ArrayList<>();
-      for (ClusterNode n : cluster.nodes()) {
-        EtcdClient c = EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(5)));
-        members.add(new Member(n, new FailoverAgent(spec(priorities), c, keys, n.name(), "node1",
-            new PsqlServer(cluster, n, priorities), line -> System.out.println(n.name() + ": " + line))));
-      }
+      List<Member> members = members(cluster, etcd, keys);
       ClusterNode node1 = cluster.node(1);
       try (WritableWatch watch = WritableWatch.start(cluster)) {
         members.forEach(Member::start);
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!operator.get(keys.leader()).map(kv -> kv.value().equals("node1")).orElse(false) && System.nanoTime() < until) {
-          Thread.sleep(200);
-        }
-        assertThat(operator.get(keys.leader())).as(transcripts(members)).map(kv -> kv.value()).contains("node1");
+        awaitLeader(operator, keys, "node1", members);
         assertThat(operator.get(keys.initialize())).map(kv -> kv.value()).contains("node1");
 
         operator.put(keys.pause(), "maintenance", 0);
@@ -189,7 +179,13 @@ class FailoverAgentIT {
         assertThat(promoted).as("a replica promoted within ttl + loop_wait + 5 s of resume\n%s", transcripts(members)).hasSize(1);
         String winner = promoted.get(0).name();
         assertThat(operator.get(keys.leader())).map(kv -> kv.value()).contains(winner);
-        assertThat(operator.get(keys.history()).orElseThrow().value()).contains("\"primary\":\"" + winner + "\"").contains("\"timeline\":2");
+        String history;
+        long historyBound = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        do {
+          history = operator.get(keys.history()).orElseThrow().value();
+          Thread.sleep(200);
+        } while (!history.contains(winner) && System.nanoTime() < historyBound);
+        assertThat(history).as("the new primary wrote the history").contains("\"primary\":\"" + winner + "\"").contains("\"timeline\":2");
         Thread.sleep(LOOP_WAIT.multipliedBy(2).toMillis());
         assertThat(cluster.replicas().stream().filter(n -> writable(cluster, n)).map(ClusterNode::name).toList())
             .as("still exactly one writable two loops later").containsExactly(winner);
@@ -201,6 +197,85 @@ class FailoverAgentIT {
         System.out.println(transcripts(members));
       }
     }
+  }
+
+  @Test
+  void withAllOfEtcdFrozenThePrimaryDemotesBeforeItsLeaseCanEndAndNobodyIsPromoted() throws Exception {
+    Assumptions.assumeTrue(PostgresUser.testsRunAsRoot(), "needs root for network namespaces");
+    try (EtcdCluster etcd = EtcdCluster.start(); Cluster cluster = Cluster.create(3)) {
+      Assumptions.assumeTrue(cluster.lab().isolated(), "needs network namespaces: " + cluster.lab().fallbackReason().orElse(""));
+      FailoverIT.convergeWithRows(cluster, new Daemons(cluster));
+      ClusterKeys keys = freshKeys();
+      EtcdClient operator = EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3)));
+      List<Member> members = members(cluster, etcd, keys);
+      ClusterNode node1 = cluster.node(1);
+      try (WritableWatch watch = WritableWatch.start(cluster)) {
+        members.forEach(Member::start);
+        awaitLeader(operator, keys, "node1", members);
+        long renewedUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (members.get(0).said.stream().noneMatch(l -> l.startsWith("Renew")) && System.nanoTime() < renewedUntil) {
+          Thread.sleep(200);
+        }
+        etcd.freezeAll();
+        long frozen = System.nanoTime();
+        try {
+          // From the freeze on: the latest deadline node1 held (a renewal in flight at the freeze may still land)
+          // and the first moment node1 is no longer writable.
+          long latestDeadline = members.get(0).agent.holdDeadlineNanos().orElse(0);
+          long demotedAt = 0;
+          while (System.nanoTime() < frozen + TTL.plusSeconds(20).toNanos()) {
+            latestDeadline = Math.max(latestDeadline, members.get(0).agent.holdDeadlineNanos().orElse(0));
+            if (!writable(cluster, node1)) {
+              demotedAt = System.nanoTime();
+              break;
+            }
+            Thread.sleep(100);
+          }
+          long leaseEndsAtTheEarliest = latestDeadline + members.get(0).agent.margin().toNanos();
+          System.out.printf("etcd frozen -> node1 not writable after %.1f s; its lease could end at the earliest %.1f s after the freeze%n",
+              (demotedAt - frozen) / 1e9, (leaseEndsAtTheEarliest - frozen) / 1e9);
+          assertThat(latestDeadline).as("node1 held the key with a deadline when etcd froze\n%s", transcripts(members)).isPositive();
+          assertThat(demotedAt).as("node1 stopped being writable\n%s", transcripts(members)).isPositive();
+          assertThat(demotedAt).as("node1 not writable before its lease could end (%.1f s late)",
+              (demotedAt - leaseEndsAtTheEarliest) / 1e9).isLessThanOrEqualTo(leaseEndsAtTheEarliest);
+          Thread.sleep(LOOP_WAIT.multipliedBy(2).toMillis());
+          assertThat(cluster.nodes().stream().filter(n -> writable(cluster, n)).toList())
+              .as("with etcd frozen nothing is promoted").isEmpty();
+        } finally {
+          etcd.thawAll();
+        }
+        watch.close();
+        System.out.printf("writable per poll %s over %d polls%n", watch.histogram(), watch.polls());
+        assertThat(watch.twoWritable()).as("polls (of %d) with two writable", watch.polls()).isEmpty();
+      } finally {
+        members.forEach(Member::close);
+        System.out.println(transcripts(members));
+      }
+    }
+  }
+
+  private static ClusterKeys freshKeys() {
+    return new ClusterKeys("/pgconverge-it", "c" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  /** An agent per node, node1 the preferred primary, every priority 1; not started. */
+  private static List<Member> members(Cluster cluster, EtcdCluster etcd, ClusterKeys keys) throws Exception {
+    Map<String, Integer> priorities = Map.of("node1", 1, "node2", 1, "node3", 1);
+    List<Member> members = new ArrayList<>();
+    for (ClusterNode n : cluster.nodes()) {
+      EtcdClient c = EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(5)));
+      members.add(new Member(n, new FailoverAgent(spec(priorities), c, keys, n.name(), "node1",
+          new PsqlServer(cluster, n, priorities), line -> System.out.println(n.name() + ": " + line))));
+    }
+    return members;
+  }
+
+  private static void awaitLeader(EtcdClient operator, ClusterKeys keys, String name, List<Member> members) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!operator.get(keys.leader()).map(kv -> kv.value().equals(name)).orElse(false) && System.nanoTime() < until) {
+      Thread.sleep(200);
+    }
+    assertThat(operator.get(keys.leader())).as(transcripts(members)).map(kv -> kv.value()).contains(name);
   }
 
   private static String transcripts(List<Member> members) {

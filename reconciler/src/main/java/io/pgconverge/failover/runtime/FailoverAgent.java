@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * One member's failover loop under {@code failover.mode: etcd}.
  *
  * <ol>
- *   <li>{@link #tick}: keep our member lease alive (grant a new one when it is gone), read every
+ *   <li>{@link #tick}: first renew (holding the key) or keep alive our lease (grant a new one when
+ *       it is gone), so the deadline never waits behind a slow observation; then read every
  *       key of the cluster in one linearizable range, observe the local server and poll the
  *       peers, ask {@link FailoverStep}, carry the decision out, publish our member key.
  *   <li>The leader key is only ever taken by {@link LeaderLease#tryTake} (compare {@code
@@ -73,19 +74,33 @@ public final class FailoverAgent {
     this.preferredPrimary = preferredPrimary;
     this.server = server;
     this.log = log;
-    this.margin = safetyMargin(spec.ttl());
+    this.margin = safetyMargin(spec);
   }
 
-  /** How much earlier than the lease's end a primary gives up: a tenth of the ttl, at least 1 s, at most 5 s. */
-  static Duration safetyMargin(Duration ttl) {
-    Duration tenth = ttl.dividedBy(10);
-    return tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
-        : tenth.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : tenth;
+  /**
+   * How much earlier than the lease's end a primary gives up: {@code retry_timeout} (at most half
+   * the ttl), the time a bounded stop (fast, then immediate) gets. Validation keeps {@code
+   * loop_wait + 2 × retry_timeout <= ttl}, so a renewal every loop still fits in {@code ttl -
+   * margin}.
+   */
+  static Duration safetyMargin(FailoverSpec spec) {
+    Duration half = spec.ttl().dividedBy(2);
+    return spec.retryTimeout().compareTo(half) > 0 ? half : spec.retryTimeout();
   }
 
   /** Who is primary as of the last tick: the holder of the leader key (empty when nobody or unknown). */
   public Optional<String> primary() {
     return primary;
+  }
+
+  /** The deadline of our hold on the leader key (monotonic nanoseconds), when we believe we hold it. */
+  public OptionalLong holdDeadlineNanos() {
+    return currentHold().map(h -> OptionalLong.of(h.deadlineNanos())).orElse(OptionalLong.empty());
+  }
+
+  /** The safety margin: the deadline is this much before the lease can end. */
+  public Duration margin() {
+    return margin;
   }
 
   /** One loop: read, observe, decide, act. Returns the decision, for the log and the tests. */
@@ -160,7 +175,26 @@ public final class FailoverAgent {
     }
   }
 
+  /**
+   * Keeps our lease alive first thing in the loop, before the (possibly slow) observation: while
+   * we hold the leader key, by a full renewal (keepalive + compare on the key), which moves the
+   * deadline; otherwise by a keepalive. A lost key drops our hold; the decision then demotes.
+   */
   private void keepLeaseAlive() throws EtcdException {
+    if (lease != null && currentHold().isPresent()) {
+      Renewal r = leaderLease.renew(lease);
+      if (r instanceof Renewal.Renewed renewed) {
+        lease = renewed.lease();
+        holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+        return;
+      }
+      dropHold();
+      log.accept("lost the leader key: " + ((Renewal.Lost) r).reason().text);
+      if (((Renewal.Lost) r).reason() != LeaderLease.LostReason.LEASE_EXPIRED) {
+        return;
+      }
+      lease = null;
+    }
     if (lease != null) {
       try {
         lease = client.keepAlive(lease.id());
@@ -191,9 +225,9 @@ public final class FailoverAgent {
   private void act(FailoverDecision decision, FailoverFacts facts) {
     try {
       if (decision instanceof FailoverDecision.Renew) {
-        renew(facts);
+        renewUnlessRenewed(facts);
       } else if (decision instanceof FailoverDecision.Promote) {
-        if (renew(facts)) {
+        if (renewUnlessRenewed(facts)) {
           promote(facts);
         }
       } else if (decision instanceof FailoverDecision.TakeThenPromote) {
@@ -224,6 +258,17 @@ public final class FailoverAgent {
       log.accept("etcd failed while carrying out \"" + decision.reason() + "\": " + e.getMessage()
           + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
     }
+  }
+
+  /** The renewal at the start of this loop stands when it went through; otherwise (the key is ours by name only, e.g. from before a restart) renew now. */
+  private boolean renewUnlessRenewed(FailoverFacts facts) throws EtcdException {
+    if (currentHold().isEmpty()) {
+      return renew(facts);
+    }
+    if (facts.local().writable()) {
+      client.put(status(), "{\"lsn\":" + facts.local().lsn() + "}", 0);
+    }
+    return true;
   }
 
   /** Renews the key; on a lost key a writable server is demoted at once. Returns whether we still hold it. */
