@@ -1,0 +1,363 @@
+package io.pgconverge.failover.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgconverge.desired.FailoverSpec;
+import io.pgconverge.etcd.ClusterKeys;
+import io.pgconverge.etcd.EtcdClient;
+import io.pgconverge.etcd.EtcdClient.Lease;
+import io.pgconverge.etcd.EtcdException;
+import io.pgconverge.etcd.KeyValue;
+import io.pgconverge.etcd.LeaderLease;
+import io.pgconverge.etcd.LeaderLease.Acquire;
+import io.pgconverge.etcd.LeaderLease.Renewal;
+import io.pgconverge.failover.FailoverDecision;
+import io.pgconverge.failover.FailoverFacts;
+import io.pgconverge.failover.FailoverFacts.EtcdView;
+import io.pgconverge.failover.FailoverFacts.History;
+import io.pgconverge.failover.FailoverFacts.Hold;
+import io.pgconverge.failover.FailoverFacts.Local;
+import io.pgconverge.failover.FailoverFacts.Member;
+import io.pgconverge.failover.FailoverFacts.Request;
+import io.pgconverge.failover.FailoverStep;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * One member's failover loop under {@code failover.mode: etcd}.
+ *
+ * <ol>
+ *   <li>{@link #tick}: first renew (holding the key) or keep alive our lease (grant a new one when
+ *       it is gone), so the deadline never waits behind a slow observation; then read every
+ *       key of the cluster in one linearizable range, observe the local server and poll the
+ *       peers, ask {@link FailoverStep}, carry the decision out, publish our member key.
+ *   <li>The leader key is only ever taken by {@link LeaderLease#tryTake} (compare {@code
+ *       create_revision == 0}); a promotion runs only after that transaction succeeded, and the
+ *       history key then records the new timeline.
+ *   <li>Our hold on the key is the deadline of the last renewal that went through, {@code sent +
+ *       ttl - margin} on the monotonic clock, counted from when the keepalive was <em>sent</em>.
+ *       {@link #checkDeadline} (run every 100 ms by the daemon, apart from the loop, so a stalled
+ *       etcd call cannot delay it) demotes a writable server whose deadline passed.
+ * </ol>
+ *
+ * Not thread-safe beyond that: one thread ticks, one checks the deadline; the hold is shared
+ * under this object's lock.
+ */
+public final class FailoverAgent {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final FailoverSpec spec;
+  private final EtcdClient client;
+  private final ClusterKeys keys;
+  private final LeaderLease leaderLease;
+  private final String self;
+  private final String preferredPrimary;
+  private final ServerPort server;
+  private final Duration margin;
+  private final Consumer<String> log;
+
+  private Lease lease;
+  private Optional<Hold> hold = Optional.empty();
+  private volatile Optional<String> primary = Optional.empty();
+
+  public FailoverAgent(FailoverSpec spec, EtcdClient client, ClusterKeys keys, String self, String preferredPrimary,
+      ServerPort server, Consumer<String> log) {
+    this.spec = spec;
+    this.client = client;
+    this.keys = keys;
+    this.leaderLease = new LeaderLease(client, keys, self);
+    this.self = self;
+    this.preferredPrimary = preferredPrimary;
+    this.server = server;
+    this.log = log;
+    this.margin = safetyMargin(spec);
+  }
+
+  /**
+   * How much earlier than the lease's end a primary gives up: {@code retry_timeout} (at most half
+   * the ttl), the time a bounded stop (fast, then immediate) gets. Validation keeps {@code
+   * loop_wait + 2 × retry_timeout <= ttl}, so a renewal every loop still fits in {@code ttl -
+   * margin}.
+   */
+  static Duration safetyMargin(FailoverSpec spec) {
+    Duration half = spec.ttl().dividedBy(2);
+    return spec.retryTimeout().compareTo(half) > 0 ? half : spec.retryTimeout();
+  }
+
+  /** Who is primary as of the last tick: the holder of the leader key (empty when nobody or unknown). */
+  public Optional<String> primary() {
+    return primary;
+  }
+
+  /** The deadline of our hold on the leader key (monotonic nanoseconds), when we believe we hold it. */
+  public OptionalLong holdDeadlineNanos() {
+    return currentHold().map(h -> OptionalLong.of(h.deadlineNanos())).orElse(OptionalLong.empty());
+  }
+
+  /** The safety margin: the deadline is this much before the lease can end. */
+  public Duration margin() {
+    return margin;
+  }
+
+  /** One loop: read, observe, decide, act. Returns the decision, for the log and the tests. */
+  public FailoverDecision tick() {
+    long highestBefore = client.highestRaftTerm();
+    EtcdView view = read(highestBefore);
+    Local local = server.observe();
+    FailoverFacts facts = new FailoverFacts(self, preferredPrimary, view, local, server.pollPeers(), currentHold(), System.nanoTime());
+    FailoverDecision decision = FailoverStep.decide(spec, facts);
+    act(decision, facts);
+    publish(local);
+    return decision;
+  }
+
+  /** Demotes a writable server whose hold on the key has passed its deadline; true if it did. */
+  public boolean checkDeadline() {
+    Optional<Hold> h = currentHold();
+    if (h.isEmpty() || System.nanoTime() < h.get().deadlineNanos()) {
+      return false;
+    }
+    synchronized (this) {
+      hold = Optional.empty();
+    }
+    log.accept("the leader lease was not renewed before its deadline: demoting rather than risk a second writer");
+    server.demote();
+    return true;
+  }
+
+  private synchronized Optional<Hold> currentHold() {
+    return hold;
+  }
+
+  private synchronized void holdUntil(long sentNanos, long ttlSeconds) {
+    hold = Optional.of(new Hold(LeaderLease.deadlineNanos(sentNanos, ttlSeconds, margin)));
+  }
+
+  private synchronized void dropHold() {
+    hold = Optional.empty();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading etcd
+
+  private EtcdView read(long highestBefore) {
+    try {
+      keepLeaseAlive();
+      EtcdClient.Range range = client.getPrefix(keys.prefix());
+      Map<String, KeyValue> byKey = new HashMap<>();
+      range.kvs().forEach(kv -> byKey.put(kv.key(), kv));
+      Map<String, Member> members = new HashMap<>();
+      for (KeyValue kv : range.kvs()) {
+        if (kv.key().startsWith(keys.members())) {
+          JsonNode m = json(kv.value());
+          members.put(kv.key().substring(keys.members().length()),
+              new Member(m.path("role").asText("unknown"), m.path("timeline").asLong(0), m.path("lsn").asLong(0)));
+        }
+      }
+      Optional<String> leader = Optional.ofNullable(byKey.get(keys.leader())).map(KeyValue::value);
+      primary = leader;
+      Optional<History> history = Optional.ofNullable(byKey.get(keys.history())).map(kv -> json(kv.value()))
+          .map(h -> new History(h.path("timeline").asLong(0), h.path("primary").asText("")));
+      Optional<Request> request = Optional.ofNullable(byKey.get(keys.failover())).map(kv -> json(kv.value()))
+          .filter(r -> r.hasNonNull("candidate"))
+          .map(r -> new Request(r.path("kind").asText("switchover").equals("failover") ? Request.Kind.FAILOVER : Request.Kind.SWITCHOVER,
+              Optional.ofNullable(r.path("from").textValue()), r.path("candidate").asText(), r.path("generation").asLong(0)));
+      JsonNode status = Optional.ofNullable(byKey.get(status())).map(kv -> json(kv.value())).orElse(JSON.nullNode());
+      OptionalLong lastLsn = status.has("lsn") ? OptionalLong.of(status.path("lsn").asLong()) : OptionalLong.empty();
+      return new EtcdView.Answered(leader, members, history, byKey.containsKey(keys.pause()), request,
+          Optional.ofNullable(byKey.get(keys.initialize())).map(KeyValue::value), lastLsn, range.header().raftTerm(), highestBefore);
+    } catch (EtcdException e) {
+      return new EtcdView.Unavailable(e.getMessage());
+    }
+  }
+
+  /**
+   * Keeps our lease alive first thing in the loop, before the (possibly slow) observation: while
+   * we hold the leader key, by a full renewal (keepalive + compare on the key), which moves the
+   * deadline; otherwise by a keepalive. A lost key drops our hold; the decision then demotes.
+   */
+  private void keepLeaseAlive() throws EtcdException {
+    if (lease != null && currentHold().isPresent()) {
+      Renewal r = leaderLease.renew(lease);
+      if (r instanceof Renewal.Renewed renewed) {
+        lease = renewed.lease();
+        holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+        return;
+      }
+      dropHold();
+      log.accept("lost the leader key: " + ((Renewal.Lost) r).reason().text);
+      if (((Renewal.Lost) r).reason() != LeaderLease.LostReason.LEASE_EXPIRED) {
+        return;
+      }
+      lease = null;
+    }
+    if (lease != null) {
+      try {
+        lease = client.keepAlive(lease.id());
+        return;
+      } catch (EtcdException.LeaseNotFound gone) {
+        dropHold();
+      }
+    }
+    lease = client.grantLease(spec.ttl().toSeconds());
+  }
+
+  /** The key where the leader publishes its WAL position every loop (no lease: it outlives the leader). */
+  private String status() {
+    return keys.prefix() + "status";
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (java.io.IOException e) {
+      return JSON.nullNode();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Acting
+
+  private void act(FailoverDecision decision, FailoverFacts facts) {
+    try {
+      if (decision instanceof FailoverDecision.Renew) {
+        renewUnlessRenewed(facts);
+      } else if (decision instanceof FailoverDecision.Promote) {
+        if (renewUnlessRenewed(facts)) {
+          promote(facts);
+        }
+      } else if (decision instanceof FailoverDecision.TakeThenPromote) {
+        if (take()) {
+          promote(facts);
+        }
+      } else if (decision instanceof FailoverDecision.TakeAsPrimary) {
+        if (!take()) {
+          demote("another member took the leader key first");
+        }
+      } else if (decision instanceof FailoverDecision.Bootstrap) {
+        if (leaderLease.initialize(self) && take()) {
+          client.put(keys.history(), history(Math.max(1, facts.local().timeline())), 0);
+        }
+      } else if (decision instanceof FailoverDecision.Demote d) {
+        demote(d.reason());
+      } else if (decision instanceof FailoverDecision.StepDown s) {
+        demote(s.reason());
+        leaderLease.release();
+        dropHold();
+      } else if (decision instanceof FailoverDecision.Release) {
+        leaderLease.release();
+        dropHold();
+      } else if (decision instanceof FailoverDecision.Follow) {
+        dropHold();
+      }
+    } catch (EtcdException e) {
+      log.accept("etcd failed while carrying out \"" + decision.reason() + "\": " + e.getMessage()
+          + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+    }
+  }
+
+  /** The renewal at the start of this loop stands when it went through; otherwise (the key is ours by name only, e.g. from before a restart) renew now. */
+  private boolean renewUnlessRenewed(FailoverFacts facts) throws EtcdException {
+    if (currentHold().isEmpty()) {
+      return renew(facts);
+    }
+    if (facts.local().writable()) {
+      client.put(status(), "{\"lsn\":" + facts.local().lsn() + "}", 0);
+    }
+    return true;
+  }
+
+  /** Renews the key; on a lost key a writable server is demoted at once. Returns whether we still hold it. */
+  private boolean renew(FailoverFacts facts) throws EtcdException {
+    Renewal r = leaderLease.renew(lease);
+    if (r instanceof Renewal.Renewed renewed) {
+      lease = renewed.lease();
+      holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+      if (facts.local().writable()) {
+        client.put(status(), "{\"lsn\":" + facts.local().lsn() + "}", 0);
+      }
+      return true;
+    }
+    dropHold();
+    if (facts.local().writable()) {
+      demote("lost the leader key: " + ((Renewal.Lost) r).reason().text);
+    }
+    return false;
+  }
+
+  private boolean take() throws EtcdException {
+    Acquire a = leaderLease.tryTake(lease);
+    if (a instanceof Acquire.Taken taken) {
+      holdUntil(taken.lease().sentNanos(), taken.lease().ttlSeconds());
+      primary = Optional.of(self);
+      return true;
+    }
+    primary = Optional.of(((Acquire.HeldBy) a).holder().value());
+    return false;
+  }
+
+  private void promote(FailoverFacts facts) throws EtcdException {
+    log.accept("holding the leader key: promoting the local server");
+    try {
+      server.promote();
+    } catch (Exception e) {
+      log.accept("promotion failed: " + e.getMessage());
+      return;
+    }
+    Renewal r = leaderLease.renew(lease);
+    if (!(r instanceof Renewal.Renewed renewed)) {
+      dropHold();
+      demote("lost the leader key during promotion");
+      return;
+    }
+    holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+    Local now = server.observe();
+    client.put(keys.history(), history(now.timeline()), 0);
+    client.put(status(), "{\"lsn\":" + now.lsn() + "}", 0);
+    facts.answered().flatMap(EtcdView.Answered::request).filter(q -> q.candidate().equals(self)).ifPresent(q -> {
+      try {
+        client.delete(keys.failover());
+      } catch (EtcdException e) {
+        log.accept("could not clear the carried-out request: " + e.getMessage());
+      }
+    });
+  }
+
+  private String history(long timeline) {
+    return JSON.createObjectNode().put("timeline", timeline).put("primary", self).toString();
+  }
+
+  private void demote(String why) {
+    dropHold();
+    log.accept("demoting: " + why);
+    server.demote();
+  }
+
+  private void publish(Local local) {
+    if (lease == null) {
+      return;
+    }
+    String role = !local.running() ? "stopped" : local.writable() ? "primary" : "replica";
+    String value = JSON.createObjectNode().put("role", role).put("timeline", local.timeline()).put("lsn", local.lsn()).toString();
+    try {
+      leaderLease.touchMember(value, lease);
+    } catch (EtcdException e) {
+      log.accept("could not publish the member key: " + e.getMessage());
+    }
+  }
+
+  /** Revokes our lease (the member key and, if ours, the leader key go at once), for a clean daemon stop. */
+  public void close() {
+    if (lease != null) {
+      try {
+        leaderLease.revoke(lease);
+      } catch (EtcdException e) {
+        log.accept("could not revoke the lease: " + e.getMessage());
+      }
+    }
+  }
+}
