@@ -3,6 +3,7 @@ package io.pgconverge.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.observe.Secret;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.ExpectedSetting;
@@ -64,11 +65,18 @@ class ApplierTest {
     host.answer("pg_ctl", 1, "", "pg_ctl: could not start server");
     host.serverDown = true;
 
+    Secret.Readable password = new Secret.Readable(Path.of("/etc/pgconverge/app.password"), "s3cret");
+    RoleSpec app = new RoleSpec(0, "app", Optional.of(true), Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.empty());
+
     List<Outcome> outcomes = apply(write(CONF, "work_mem = '8MB'\n"), start(), write(HBA, "local all all peer\n"),
         new Action.CreateSlot("pgc_node2"), new Action.AlterRole("app", List.of("LOGIN")), reload(),
-        new Action.ResetAlterSystem(List.of("work_mem")));
+        new Action.ResetAlterSystem(List.of("work_mem")), new Action.DropSlot("pgc_node3"),
+        new Action.CreateRole(app, Optional.of(password)), new Action.SetPassword("app", password),
+        new Action.EnsureRewindRole(password), new Action.Promote("node1 answers as a replica"),
+        new Action.RestartServer(DATA, DATA, BIN, tmp.resolve("log/server.log"), List.of("shared_buffers changed")));
 
-    assertThat(kinds(outcomes)).isEqualTo("Applied Failed Applied Skipped Skipped Skipped Skipped");
+    assertThat(kinds(outcomes)).isEqualTo("Applied Failed Applied" + " Skipped".repeat(10));
     assertThat(reason(outcomes.get(1))).startsWith("the server did not start: pg_ctl: could not start server");
     assertThat(reason(outcomes.get(3))).isEqualTo("skipped because an earlier step of server failed");
     assertThat(host.files).containsOnlyKeys(CONF, HBA);
