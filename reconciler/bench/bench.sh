@@ -2,7 +2,7 @@
 # pgconverge benchmark (issue 4). Run as root on a machine with PostgreSQL 15 server binaries:
 #   reconciler/bench/bench.sh            # prints the figures and writes reconciler/bench/results.md
 # Environment: PGBIN (default /usr/lib/postgresql/15/bin), JAR (default reconciler/target/pgconverge-*.jar,
-# built with mvn if missing), RUNS (no-change runs in the warm daemon, default 200),
+# built with mvn if missing), TEST_CLASSES (default reconciler/target/test-classes, for DaemonBench), RUNS (no-change runs in the warm daemon, default 200),
 # RSS_SECONDS (how long the daemon runs at every: 1s for the memory figure, default 60),
 # CLUSTER (default 1: also run cluster-bench.sh — three daemons in network namespaces: cold start and
 # switchover, issues 4 and 6 — and put its section into results.md; 0 skips it; ROUNDS and SWITCHES pass through).
@@ -26,6 +26,9 @@ if [ -z "${JAR:-}" ]; then
   JAR="$(ls "$REPO"/reconciler/target/pgconverge-*.jar 2>/dev/null | head -1 || true)"
   if [ -z "$JAR" ]; then (cd "$REPO" && mvn -q -B -DskipTests package); JAR="$(ls "$REPO"/reconciler/target/pgconverge-*.jar | head -1)"; fi
 fi
+# the warm-daemon benchmark (io.pgconverge.cli.DaemonBench) is test code: -DskipTests still compiles it
+TEST_CLASSES="${TEST_CLASSES:-$REPO/reconciler/target/test-classes}"
+if [ ! -f "$TEST_CLASSES/io/pgconverge/cli/DaemonBench.class" ]; then (cd "$REPO" && mvn -q -B -DskipTests -pl reconciler test-compile); fi
 
 HOSTS=()
 DAEMON_PID=""
@@ -89,6 +92,11 @@ write_desired() {
 }
 
 pgc() { runuser -u postgres -- "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" "$@"; }
+# bench_runs FILE N [JVM flags...]: N no-change runs in one warm JVM (DaemonBench, test scope: not in the jar)
+bench_runs() {
+  local f=$1 n=$2; shift 2
+  runuser -u postgres -- "$JAVA" "${JVM_FLAGS[@]}" "$@" -cp "$JAR:$TEST_CLASSES" io.pgconverge.cli.DaemonBench --config "$f" --runs "$n"
+}
 psql_q() { runuser -u postgres -- "$PGBIN/psql" -X -A -t -w -h "$1" -p "$(cat "$1/port")" -d postgres -c "$2" 2>/dev/null; }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
@@ -122,7 +130,7 @@ TIMER="$(command -v hyperfine >/dev/null 2>&1 && echo "hyperfine $(hyperfine --v
 echo "== (a) no-change run inside the warm daemon ($RUNS runs)"
 H="$(new_host 10 4 2 4MB '{every: 1h}')"; HOSTS+=("$H")
 pgc apply --config "$H/desired-state.yaml" >/dev/null 2>&1 || true
-A_OUT="$(pgc daemon --config "$H/desired-state.yaml" --bench-runs "$RUNS" 2>/dev/null)"
+A_OUT="$(bench_runs "$H/desired-state.yaml" "$RUNS" 2>/dev/null)"
 echo "$A_OUT"
 
 echo "== (b) whole-process check and apply on a converged host ($TIMER, as postgres)"
@@ -178,8 +186,8 @@ for variant in launcher small; do
   echo "$variant: rss MiB ${samples[*]}; runs: $runs; threads: $threads; cpu s: $cpu"
   D_ROWS+=("| daemon RSS (MiB) at every: 1s for ${RSS_SECONDS} s, $variant flags ($runs runs, $threads threads, ${cpu} s CPU) | ≤ 64 MiB, flat | ${samples[*]} |")
 done
-D_LONG="$(pgc daemon --config "$H/desired-state.yaml" --bench-runs 2000 2>/dev/null)"
-D_LONG_SMALL="$(runuser -u postgres -- "$JAVA" "${JVM_FLAGS[@]}" "${SMALL_FLAGS[@]}" -jar "$JAR" daemon --config "$H/desired-state.yaml" --bench-runs 2000 2>/dev/null)"
+D_LONG="$(bench_runs "$H/desired-state.yaml" 2000 2>/dev/null)"
+D_LONG_SMALL="$(bench_runs "$H/desired-state.yaml" 2000 "${SMALL_FLAGS[@]}" 2>/dev/null)"
 echo "2000 runs in one JVM: $D_LONG"
 echo "2000 runs in one JVM, small flags: $D_LONG_SMALL"
 
@@ -188,7 +196,7 @@ E_ROWS=()
 for n in 10 100 1000; do
   HE="$(new_host "$n" "$n" "$n" 4MB '{every: 1h}')"; HOSTS+=("$HE")
   pgc apply --config "$HE/desired-state.yaml" >/dev/null 2>&1 || true
-  r="$(pgc daemon --config "$HE/desired-state.yaml" --bench-runs 100 2>/dev/null)"
+  r="$(bench_runs "$HE/desired-state.yaml" 100 2>/dev/null)"
   echo "size $n: $r"
   E_ROWS+=("| $n | $(sed 's/.*median_ms=\([0-9.]*\).*/\1/' <<<"$r") | $(sed 's/.*p95_ms=\([0-9.]*\).*/\1/' <<<"$r") | $(sed 's/.*last_result=\([a-z-]*\).*/\1/' <<<"$r") |")
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$HE/data" -m fast -w stop >/dev/null 2>&1 || true

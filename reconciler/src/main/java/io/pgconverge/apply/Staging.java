@@ -2,11 +2,8 @@ package io.pgconverge.apply;
 
 import io.pgconverge.host.Commands;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The staging directory beside PGDATA where a new cluster is built ({@code .<name>.pgconverge-new}).
@@ -112,20 +109,6 @@ public final class Staging {
     if (!root.getFileName().toString().endsWith(".pgconverge-new")) {
       throw new IllegalArgumentException("refusing to delete " + root + ": not a pgconverge staging directory");
     }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    org.apache.commons.io.file.PathUtils.deleteDirectory(root);
   }
 }

@@ -23,10 +23,9 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -53,11 +52,7 @@ final class CdsTraining {
     try {
       train(dir);
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      PathUtils.deleteDirectory(dir);
     }
     int loaded = preload();
     System.out.println("cds-train: done (" + loaded + " listed classes loaded)");

@@ -8,11 +8,8 @@ import io.pgconverge.host.ProcessCommands;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -20,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -193,7 +191,7 @@ final class Demo implements Callable<Integer> {
         System.out.println(node + ": " + (r.ok() ? "stopped" : "stop failed: " + r.tail(2)));
       }
     }
-    deleteTree(dir);
+    PathUtils.deleteDirectory(dir);
     System.out.println("pgconverge demo: removed " + dir);
     return 0;
   }
@@ -226,21 +224,5 @@ final class Demo implements Callable<Integer> {
       }
     }
     return ports;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

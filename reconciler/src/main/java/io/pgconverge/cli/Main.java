@@ -1,7 +1,6 @@
 package io.pgconverge.cli;
 
 import io.pgconverge.daemon.Daemon;
-import io.pgconverge.daemon.DaemonBench;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateCache;
 import io.pgconverge.desired.DesiredStateLoader;
@@ -228,9 +227,6 @@ public final class Main {
 
     @CommandLine.Mixin StatusOptions status = new StatusOptions();
 
-    @Option(names = "--bench-runs", hidden = true, paramLabel = "N", description = "benchmark: N runs in this JVM, timings on stdout, then exit")
-    int benchRuns;
-
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -244,9 +240,6 @@ public final class Main {
         LoadResult loaded = DesiredStateLoader.load(config, Hostname.get());
         String user = loaded instanceof LoadResult.Valid v ? v.state().postgres().user() : "postgres";
         return RunAs.reexec(user, spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
-      }
-      if (benchRuns > 0) {
-        return DaemonBench.run(config, Hostname.get(), benchRuns, System.out);
       }
       return new Daemon(new Daemon.Options(config, status.statusFile, status.metricsFile, Hostname.get())).run();
     }

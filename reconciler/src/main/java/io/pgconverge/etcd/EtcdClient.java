@@ -53,15 +53,6 @@ public final class EtcdClient {
   private static final Logger log = LoggerFactory.getLogger(EtcdClient.class);
   private static final String PREFIX = "/v3";
   private static final Duration PAUSE_BETWEEN_ROUNDS = Duration.ofMillis(100);
-  private static final int GRPC_CANCELLED = 1;
-  private static final int GRPC_UNKNOWN = 2;
-  private static final int GRPC_DEADLINE_EXCEEDED = 4;
-  private static final int GRPC_NOT_FOUND = 5;
-  private static final int GRPC_RESOURCE_EXHAUSTED = 8;
-  private static final int GRPC_ABORTED = 10;
-  private static final int GRPC_INTERNAL = 13;
-  private static final int GRPC_UNAVAILABLE = 14;
-  private static final int GRPC_UNAUTHENTICATED = 16;
 
   private final EtcdSettings settings;
   private final HttpClient http;
@@ -147,7 +138,7 @@ public final class EtcdClient {
     Answer a = call("lease grant", "/lease/grant", EtcdJson.leaseGrant(ttlSeconds));
     long id = a.body().path("ID").asLong(0);
     if (id == 0) {
-      throw new EtcdException.Refused("lease grant", GRPC_UNKNOWN, "etcd granted no lease id");
+      throw new EtcdException.Refused("lease grant", GatewayAnswer.GRPC_UNKNOWN, "etcd granted no lease id");
     }
     return new Lease(id, a.body().path("TTL").asLong(0), a.sentNanos());
   }
@@ -221,12 +212,12 @@ public final class EtcdClient {
         Answer a = attempt(endpoint, operation, path, body, Duration.ofNanos(Math.max(attemptTimeout, 1_000_000)));
         answered(endpoint);
         return a;
-      } catch (AttemptFailed f) {
+      } catch (GatewayAnswer.AttemptFailed f) {
         failure = f.attempt;
         lastCause = f.getCause();
-      } catch (TokenExpired t) {
+      } catch (GatewayAnswer.TokenExpired t) {
         if (reauthenticated) {
-          throw new EtcdException.Refused(operation, GRPC_UNAUTHENTICATED, "authentication token refused");
+          throw new EtcdException.Refused(operation, GatewayAnswer.GRPC_UNAUTHENTICATED, "authentication token refused");
         }
         reauthenticated = true;
         token = null;
@@ -247,23 +238,8 @@ public final class EtcdClient {
     }
   }
 
-  private static final class AttemptFailed extends Exception {
-    final Attempt attempt;
-
-    AttemptFailed(Attempt attempt, Throwable cause) {
-      super(attempt.toString(), cause, false, false);
-      this.attempt = attempt;
-    }
-  }
-
-  private static final class TokenExpired extends Exception {
-    TokenExpired() {
-      super("token expired", null, false, false);
-    }
-  }
-
   private Answer attempt(URI endpoint, String operation, String path, ObjectNode body, Duration timeout)
-      throws AttemptFailed, TokenExpired, EtcdException {
+      throws GatewayAnswer.AttemptFailed, GatewayAnswer.TokenExpired, EtcdException {
     String name = endpoint.toString();
     HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint.resolve(PREFIX + path))
         .timeout(timeout)
@@ -279,7 +255,7 @@ public final class EtcdClient {
       response = http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofByteArray())
           .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      throw new AttemptFailed(new Attempt(name, Reason.TIMEOUT, "after " + timeout.toMillis() + " ms"), null);
+      throw new GatewayAnswer.AttemptFailed(new Attempt(name, Reason.TIMEOUT, "after " + timeout.toMillis() + " ms"), null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdException.Unavailable(operation, List.of(new Attempt(name, Reason.TIMEOUT, "interrupted")), e);
@@ -287,72 +263,14 @@ public final class EtcdClient {
       Throwable c = e.getCause();
       Reason r = c instanceof HttpTimeoutException ? Reason.TIMEOUT
           : c instanceof javax.net.ssl.SSLException ? Reason.TLS : Reason.CONNECT;
-      throw new AttemptFailed(new Attempt(name, r, c == null ? "" : c.getClass().getSimpleName()), c);
+      throw new GatewayAnswer.AttemptFailed(new Attempt(name, r, c == null ? "" : c.getClass().getSimpleName()), c);
     }
-    JsonNode json;
-    try {
-      json = EtcdJson.MAPPER.readTree(response.body());
-    } catch (IOException e) {
-      json = null;
-    }
-    if (json == null || !json.isObject()) {
-      if (response.statusCode() >= 400 && response.statusCode() < 500) {
-        // Not the gateway's JSON but a refusal in front of it (a wrong path, a refused certificate).
-        throw new AttemptFailed(new Attempt(name, Reason.REFUSED_BEFORE_ETCD, notJson(response)), null);
-      }
-      throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, notJson(response)), null);
-    }
-    Optional<EtcdJson.GatewayError> error = EtcdJson.error(json);
-    if (error.isPresent()) {
-      classify(name, operation, body, error.get());
-    }
-    if (response.statusCode() >= 400) {
-      throw new AttemptFailed(new Attempt(name, Reason.SERVER_ERROR, "HTTP " + response.statusCode()), null);
-    }
-    JsonNode result = json.has("result") ? json.path("result") : json;
-    Optional<ResponseHeader> header = EtcdJson.header(json);
-    if (header.isEmpty()) {
-      throw new AttemptFailed(new Attempt(name, Reason.BAD_RESPONSE, "no header"), null);
-    }
-    checkRaftTerm(name, header.get());
-    return new Answer(result, header.get(), sent);
+    Answer a = GatewayAnswer.read(name, operation, body, response, sent, settings.auth().isPresent());
+    checkRaftTerm(name, a.header());
+    return a;
   }
 
-  /** The status and the start of a body that is not JSON (etcd never echoes a request, so no secret is in it). */
-  private static String notJson(HttpResponse<byte[]> response) {
-    String text = new String(response.body(), StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
-    return "HTTP " + response.statusCode() + ": " + (text.length() > 120 ? text.substring(0, 120) + "..." : text);
-  }
-
-  private void classify(String endpoint, String operation, ObjectNode body, EtcdJson.GatewayError e)
-      throws AttemptFailed, TokenExpired, EtcdException {
-    switch (e.code()) {
-      case GRPC_CANCELLED, GRPC_UNKNOWN, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED, GRPC_ABORTED,
-          GRPC_INTERNAL, GRPC_UNAVAILABLE ->
-          throw new AttemptFailed(new Attempt(endpoint, Reason.SERVER_ERROR, e.message()), null);
-      case GRPC_UNAUTHENTICATED -> {
-        if (settings.auth().isPresent() && !operation.equals("authenticate")) {
-          throw new TokenExpired();
-        }
-        throw new EtcdException.Refused(operation, e.code(), e.message());
-      }
-      case GRPC_NOT_FOUND -> {
-        if (e.message().contains("lease not found")) {
-          long lease = body.has("lease") ? body.path("lease").asLong(0) : body.path("ID").asLong(0);
-          throw new EtcdException.LeaseNotFound(operation, lease);
-        }
-        throw new EtcdException.Refused(operation, e.code(), e.message());
-      }
-      default -> {
-        if (e.message().contains("invalid auth token") && settings.auth().isPresent()) {
-          throw new TokenExpired();
-        }
-        throw new EtcdException.Refused(operation, e.code(), e.message());
-      }
-    }
-  }
-
-  private void checkRaftTerm(String endpoint, ResponseHeader h) throws AttemptFailed {
+  private void checkRaftTerm(String endpoint, ResponseHeader h) throws GatewayAnswer.AttemptFailed {
     synchronized (termLock) {
       if (!h.clusterId().isEmpty() && !clusterId.isEmpty() && !clusterId.equals(h.clusterId())) {
         log.warn("etcd: cluster id changed from {} to {} (answer of {}); raft terms counted afresh", clusterId,
@@ -363,7 +281,7 @@ public final class EtcdClient {
         clusterId = h.clusterId();
       }
       if (h.raftTerm() != 0 && h.raftTerm() < highestRaftTerm) {
-        throw new AttemptFailed(new Attempt(endpoint, Reason.STALE_MEMBER,
+        throw new GatewayAnswer.AttemptFailed(new Attempt(endpoint, Reason.STALE_MEMBER,
             "raft term " + h.raftTerm() + " < " + highestRaftTerm), null);
       }
       highestRaftTerm = Math.max(highestRaftTerm, h.raftTerm());
@@ -377,14 +295,14 @@ public final class EtcdClient {
     try {
       password = Files.readString(auth.passwordFile()).strip();
     } catch (IOException e) {
-      throw new EtcdException.Refused("authenticate", GRPC_UNAUTHENTICATED,
+      throw new EtcdException.Refused("authenticate", GatewayAnswer.GRPC_UNAUTHENTICATED,
           "cannot read password_file " + auth.passwordFile() + ": " + e.getClass().getSimpleName());
     }
     ObjectNode body = EtcdJson.MAPPER.createObjectNode().put("name", auth.user()).put("password", password);
     Answer a = call("authenticate", "/auth/authenticate", body, deadline);
     String t = a.body().path("token").asText("");
     if (t.isEmpty()) {
-      throw new EtcdException.Refused("authenticate", GRPC_UNAUTHENTICATED, "etcd returned no token");
+      throw new EtcdException.Refused("authenticate", GatewayAnswer.GRPC_UNAUTHENTICATED, "etcd returned no token");
     }
     token = t;
   }

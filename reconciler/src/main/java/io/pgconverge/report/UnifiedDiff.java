@@ -1,106 +1,78 @@
 package io.pgconverge.report;
 
-import java.util.ArrayList;
+import com.github.difflib.DiffUtils;
+import com.github.difflib.patch.AbstractDelta;
+import com.github.difflib.patch.Chunk;
 import java.util.List;
 
 /**
  * A unified diff of two texts (as {@code diff -u} prints it, three lines of context), for {@code
- * check --diff}. Longest-common-subsequence on lines; config files are small. Has no side effects.
+ * check --diff}. Has no side effects.
+ *
+ * <p>The algorithm:
+ *
+ * <ol>
+ *   <li>The changed line ranges (deltas) come from java-diff-utils' Myers diff, whose memory grows
+ *       with the size of the difference, not with lines × lines.
+ *   <li>Deltas separated by at most six unchanged lines share one hunk; each hunk has up to three
+ *       lines of context before and after.
+ *   <li>A hunk's header numbers an empty range by the line before it ({@code @@ -0,0 +1,2 @@} for
+ *       a new file), as {@code diff -u} and {@code patch} do; the library's own unified writer
+ *       would say {@code -1,0}, so the hunks are written here. Removed lines come before added ones.
+ * </ol>
  */
 public final class UnifiedDiff {
+  private static final int CONTEXT = 3;
+
   private UnifiedDiff() {}
 
   public static String of(String path, String before, String after) {
     List<String> a = before.isEmpty() ? List.of() : before.lines().toList();
     List<String> b = after.lines().toList();
-    int n = a.size();
-    int m = b.size();
-    int[][] lcs = new int[n + 1][m + 1];
-    for (int i = n - 1; i >= 0; i--) {
-      for (int j = m - 1; j >= 0; j--) {
-        lcs[i][j] = a.get(i).equals(b.get(j)) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-      }
-    }
-    // edit script: ' ' keep, '-' delete, '+' insert, with positions in a and b
-    List<char[]> ops = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
-    int i = 0;
-    int j = 0;
-    while (i < n || j < m) {
-      if (i < n && j < m && a.get(i).equals(b.get(j))) {
-        ops.add(new char[] {' '});
-        texts.add(a.get(i));
-        i++;
-        j++;
-      } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
-        ops.add(new char[] {'-'}); // removals first, as diff -u prints them
-        texts.add(a.get(i));
-        i++;
-      } else {
-        ops.add(new char[] {'+'});
-        texts.add(b.get(j));
-        j++;
-      }
-    }
+    List<AbstractDelta<String>> deltas = DiffUtils.diff(a, b).getDeltas();
     StringBuilder out = new StringBuilder();
     out.append("--- ").append(path).append("\n+++ ").append(path).append(" (desired)\n");
-    int k = 0;
-    int total = ops.size();
-    int[] aLine = new int[total + 1];
-    int[] bLine = new int[total + 1];
-    for (int x = 0, ai = 1, bi = 1; x < total; x++) {
-      aLine[x] = ai;
-      bLine[x] = bi;
-      char op = ops.get(x)[0];
-      if (op != '+') {
-        ai++;
+    for (int first = 0; first < deltas.size(); ) {
+      int last = first;
+      while (last + 1 < deltas.size()
+          && deltas.get(last + 1).getSource().getPosition() - end(deltas.get(last).getSource()) <= 2 * CONTEXT) {
+        last++;
       }
-      if (op != '-') {
-        bi++;
-      }
-    }
-    while (k < total) {
-      while (k < total && ops.get(k)[0] == ' ') {
-        k++;
-      }
-      if (k == total) {
-        break;
-      }
-      int start = Math.max(0, k - 3);
-      int end = k;
-      while (end < total) {
-        if (ops.get(end)[0] != ' ') {
-          end++;
-          continue;
-        }
-        int run = end;
-        while (run < total && ops.get(run)[0] == ' ') {
-          run++;
-        }
-        if (run == total || run - end > 6) {
-          end = Math.min(total, end + 3);
-          break;
-        }
-        end = run;
-      }
-      int aCount = 0;
-      int bCount = 0;
-      for (int x = start; x < end; x++) {
-        char op = ops.get(x)[0];
-        if (op != '+') {
-          aCount++;
-        }
-        if (op != '-') {
-          bCount++;
-        }
-      }
-      out.append("@@ -").append(aCount == 0 ? aLine[start] - 1 : aLine[start]).append(',').append(aCount)
-          .append(" +").append(bCount == 0 ? bLine[start] - 1 : bLine[start]).append(',').append(bCount).append(" @@\n");
-      for (int x = start; x < end; x++) {
-        out.append(ops.get(x)[0]).append(texts.get(x)).append('\n');
-      }
-      k = end;
+      hunk(out, a, deltas.subList(first, last + 1));
+      first = last + 1;
     }
     return out.toString();
+  }
+
+  /** One hunk: the deltas with the unchanged lines between them and the context around them. */
+  private static void hunk(StringBuilder out, List<String> a, List<AbstractDelta<String>> deltas) {
+    Chunk<String> firstSource = deltas.get(0).getSource();
+    Chunk<String> lastSource = deltas.get(deltas.size() - 1).getSource();
+    int aStart = Math.max(0, firstSource.getPosition() - CONTEXT);
+    int aEnd = Math.min(a.size(), end(lastSource) + CONTEXT);
+    int bStart = deltas.get(0).getTarget().getPosition() - (firstSource.getPosition() - aStart);
+    int bEnd = end(deltas.get(deltas.size() - 1).getTarget()) + (aEnd - end(lastSource));
+    out.append("@@ -").append(range(aStart, aEnd - aStart)).append(" +").append(range(bStart, bEnd - bStart)).append(" @@\n");
+    int i = aStart;
+    for (AbstractDelta<String> d : deltas) {
+      for (; i < d.getSource().getPosition(); i++) {
+        out.append(' ').append(a.get(i)).append('\n');
+      }
+      d.getSource().getLines().forEach(l -> out.append('-').append(l).append('\n'));
+      d.getTarget().getLines().forEach(l -> out.append('+').append(l).append('\n'));
+      i = end(d.getSource());
+    }
+    for (; i < aEnd; i++) {
+      out.append(' ').append(a.get(i)).append('\n');
+    }
+  }
+
+  /** "start,count" with 1-based lines; an empty range is numbered by the line before it. */
+  private static String range(int start, int count) {
+    return (count == 0 ? start : start + 1) + "," + count;
+  }
+
+  private static int end(Chunk<String> chunk) {
+    return chunk.getPosition() + chunk.size();
   }
 }

@@ -1,4 +1,4 @@
-package io.pgconverge.daemon;
+package io.pgconverge.cli;
 
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateCache;
@@ -12,12 +12,40 @@ import java.time.Clock;
 import java.util.Arrays;
 
 /**
- * The benchmark behind the hidden {@code daemon --bench-runs N}: N runs of the loop in one warm
+ * The warm-daemon benchmark of {@code reconciler/bench/bench.sh}: N runs of the loop in one warm
  * JVM, as the daemon makes them (the file re-read and validated each time), with their timings on
- * stdout. Takes the data directory's lock like the daemon.
+ * stdout in one line. Takes the data directory's lock like the daemon. Test scope: it is not in
+ * the production jar; run it as {@code postgres.user} with the jar and the test classes:
+ *
+ * <pre>
+ * runuser -u postgres -- java -cp reconciler/target/pgconverge-0.1.0.jar:reconciler/target/test-classes \
+ *     io.pgconverge.cli.DaemonBench --config desired-state.yaml --runs 200
+ * </pre>
  */
 public final class DaemonBench {
   private DaemonBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path config = null;
+    int runs = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--config" -> config = Path.of(args[i + 1]).toAbsolutePath();
+        case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (config == null || runs < 1 || args.length % 2 != 0) {
+      System.err.println("usage: DaemonBench --config FILE --runs N (as postgres.user)");
+      System.exit(64);
+    }
+    if (RunAs.isRoot()) {
+      System.err.println("DaemonBench: run it as postgres.user (runuser -u postgres -- java ...), not as root");
+      System.exit(64);
+    }
+    LogSetup.configure("text");
+    System.exit(run(config, Hostname.get(), runs, System.out));
+  }
 
   public static int run(Path config, String defaultSelf, int runs, PrintStream out) throws Exception {
     DesiredStateCache cache = new DesiredStateCache();
