@@ -65,20 +65,25 @@ final class HbaFileStep implements PlanStep {
       HbaLine w = want.get(i);
       int at = have.indexOf(w);
       if (at < 0) {
-        plan.drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), w.compact(), "missing", REMEDY, where);
+        plan.drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), compact(w), "missing", REMEDY, where);
       } else if (at != i) {
-        plan.drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), w.compact(),
+        plan.drift(DriftKind.HBA, "pg_hba.conf record " + (i + 1), compact(w),
             "at position " + (at + 1) + " (order matters: first match wins)", REMEDY, where);
       }
     }
     for (HbaLine h : have) {
       if (!want.contains(h)) {
-        plan.drift(DriftKind.HBA, "pg_hba.conf record", "absent", h.compact(), REMEDY, "");
+        plan.drift(DriftKind.HBA, "pg_hba.conf record", "absent", compact(h), REMEDY, "");
       }
     }
     if (plan.driftCount() == before) {
       plan.drift(DriftKind.CONFIG_FILE, onDisk.path().toString(), "managed content", "layout or comments differ", "rewrite", "");
     }
     return !have.equals(want);
+  }
+
+  /** The record on one line, single spaces between its columns, for messages. */
+  private static String compact(HbaLine line) {
+    return line.render().strip().replaceAll(" +", " ");
   }
 }

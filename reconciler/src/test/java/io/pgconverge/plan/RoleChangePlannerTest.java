@@ -112,7 +112,8 @@ class RoleChangePlannerTest {
     f.self = "node1";
     Facts facts = f.host().data(initialized()).conf("conf\n")
         .hba("hba\n")
-        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(), new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.empty(), true)))
+        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(),
+            new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.empty(), true)))
         .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of()))).build();
     Plan plan = Planner.plan(swapped.desired(), facts);
     assertThat(plan.actions()).singleElement().isInstanceOf(Action.StopServer.class);
@@ -124,7 +125,8 @@ class RoleChangePlannerTest {
     SwappedRoles swapped = new SwappedRoles(f);
     Facts facts = f.host().data(initialized()).conf("conf\n")
         .hba("hba\n")
-        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(), new ServerFact.Replication("7111111111111111111", 1, List.of(), List.of(), Optional.empty(), true)))
+        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(),
+            new ServerFact.Replication("7111111111111111111", 1, List.of(), List.of(), Optional.empty(), true)))
         .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of()))).build();
     Plan plan = Planner.plan(swapped.desired(), facts);
     assertThat(plan.actions()).isEmpty();
