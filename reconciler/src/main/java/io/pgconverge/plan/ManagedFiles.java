@@ -54,6 +54,7 @@ public final class ManagedFiles {
       owned.put("ssl_key_file", ssl.keyFile().toString());
       owned.put("ssl_ca_file", ssl.caFile().toString());
     });
+    SynchronousStandbys.of(desired).ifPresent(v -> owned.put(SynchronousStandbys.SETTING, v));
     if (isReplica(desired) && desired.replication().isPresent()) {
       owned.put("primary_conninfo", primaryConninfo(desired));
       if (desired.replication().get().slots()) {
@@ -104,6 +105,7 @@ public final class ManagedFiles {
       case "hba_file", "ident_file" -> "postgres.config";
       case "primary_conninfo" -> desired.where("peers[" + desired.peers().indexOf(desired.primary()) + "].host") + " and replication";
       case "primary_slot_name" -> "replication.slots";
+      case SynchronousStandbys.SETTING -> desired.where("replication.synchronous");
       case "ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file" -> "postgres.ssl";
       default -> desired.where("postgres.settings." + setting);
     };

@@ -198,6 +198,11 @@ public final class Planner {
           return result();
         }
         drift(DriftKind.SERVER, "role", "primary", "replica (in recovery)", "promote", roleField());
+        if (SynchronousStandbys.of(desired).isPresent() && planPostgresqlConf(bin, false, live)) {
+          // the primary's postgresql.conf (synchronous_standby_names) is loaded before pg_promote,
+          // so not one commit is acknowledged asynchronously in between
+          actions.add(new Action.ReloadServer(List.of("synchronous_standby_names before promotion"), List.of()));
+        }
         actions.add(new Action.Promote(proof.get()));
       } else if (replica && !r.inRecovery()) {
         if (facts.primary() instanceof PrimaryFact.Reachable p
@@ -768,6 +773,8 @@ public final class Planner {
             "none here: see " + peer.name() + "'s own report", "");
       }
     }
+    SynchronousStandbys.commitsWaiting(desired, server.replication().senders()).ifPresent(why ->
+        drift(DriftKind.REPLICATION, "synchronous commit", "enough standbys stream", why, "start a standby", desired.where("replication.synchronous")));
   }
 
   private void planReceiverHealth(ServerFact.Running server) {
