@@ -2,6 +2,7 @@ package io.pgconverge.apply;
 
 import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,8 +31,13 @@ public final class ConfigValidator {
 
   private ConfigValidator() {}
 
-  /** Returns the server's complaints (empty when the file is accepted). */
-  public static synchronized List<String> problems(Path bin, String content) throws IOException {
+  /** Returns the server's complaints (empty when the file is accepted); runs postgres with a runner of its own. */
+  public static List<String> problems(Path bin, String content) throws IOException {
+    return problems(new ProcessCommands(), bin, content);
+  }
+
+  /** Returns the server's complaints (empty when the file is accepted), running postgres through {@code commands}. */
+  public static synchronized List<String> problems(Commands commands, Path bin, String content) throws IOException {
     if (bin.equals(acceptedBin) && content.equals(acceptedContent)) {
       return List.of();
     }
@@ -39,7 +45,7 @@ public final class ConfigValidator {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
       Files.writeString(dir.resolve("postgresql.conf"), content, StandardCharsets.UTF_8);
-      CommandResult r = Commands.run(
+      CommandResult r = commands.run(
           List.of(bin.resolve("postgres").toString(), "-D", dir.toString(), "-C", "port"), Duration.ofSeconds(30));
       if (r.ok()) {
         acceptedBin = bin;

@@ -1,5 +1,6 @@
 package io.pgconverge.apply;
 
+import io.pgconverge.host.AtomicFiles;
 import io.pgconverge.host.Commands;
 import io.pgconverge.host.TestCrashHook;
 import io.pgconverge.pg.BaseBackupProgress;
@@ -23,9 +24,14 @@ import java.util.stream.Stream;
  * for a cluster.
  */
 public final class DataDirectoryBuilder {
-  private DataDirectoryBuilder() {}
+  private final Commands commands;
 
-  public static String initdb(Action.InitDataDirectory a) throws IOException {
+  /** @param commands runs initdb and pg_basebackup (tracked, so that a stopping daemon can kill them) */
+  public DataDirectoryBuilder(Commands commands) {
+    this.commands = commands;
+  }
+
+  public String initdb(Action.InitDataDirectory a) throws IOException {
     Path data = a.data().toAbsolutePath();
     Path parent = data.getParent();
     if (!Files.isDirectory(parent)) {
@@ -35,7 +41,7 @@ public final class DataDirectoryBuilder {
       throw new IOException("cannot build the cluster beside " + data + ": " + parent + " is not writable by "
           + System.getProperty("user.name"));
     }
-    boolean hadLeftover = Staging.removeLeftover(data);
+    boolean hadLeftover = Staging.removeLeftover(commands, data);
     Path staging = Staging.beside(data);
     List<String> argv = new ArrayList<>(List.of("setsid", a.bin().resolve("initdb").toString(), "-D", staging.toString(),
         "--auth-local=peer", "--auth-host=scram-sha-256"));
@@ -60,13 +66,13 @@ public final class DataDirectoryBuilder {
    * With {@code --progress}, its reports (read from its output file once a second while it runs)
    * reach {@code events}; messages are asked for in English so that they parse.
    */
-  public static String basebackup(Action.BaseBackup a, ApplyEvents events) throws IOException {
+  public String basebackup(Action.BaseBackup a, ApplyEvents events) throws IOException {
     Path data = a.data().toAbsolutePath();
     Path parent = data.getParent();
     if (!Files.isDirectory(parent)) {
       Files.createDirectories(parent);
     }
-    boolean hadLeftover = Staging.removeLeftover(data);
+    boolean hadLeftover = Staging.removeLeftover(commands, data);
     Path staging = Staging.beside(data);
     java.util.Map<String, String> conn = new java.util.LinkedHashMap<>(Conninfo.parse(a.conninfo()));
     conn.put("application_name", "pgconverge_basebackup");
@@ -173,7 +179,7 @@ public final class DataDirectoryBuilder {
    * once a second while the command runs (pg_basebackup's progress); messages are asked for in
    * English so that they parse.
    */
-  private static Staged runStaged(List<String> argv, Path data, String what, Duration timeout, Runnable tick)
+  private Staged runStaged(List<String> argv, Path data, String what, Duration timeout, Runnable tick)
       throws IOException {
     Path log = Staging.outputFile(data, what);
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
@@ -182,7 +188,7 @@ public final class DataDirectoryBuilder {
     pb.redirectOutput(log.toFile());
     Process p = pb.start();
     Files.writeString(Staging.pidFile(data), Long.toString(p.pid()));
-    Commands.track(p);
+    commands.track(p);
     boolean done = false;
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
@@ -196,12 +202,12 @@ public final class DataDirectoryBuilder {
       Thread.currentThread().interrupt();
       done = false;
     } finally {
-      Commands.forget(p);
+      commands.forget(p);
     }
     String output = Files.exists(log) ? Files.readString(log) : "";
     Files.deleteIfExists(log);
     if (!done || p.exitValue() != 0) {
-      Staging.killGroup(p.pid());
+      Staging.killGroup(commands, p.pid());
     }
     Files.deleteIfExists(Staging.pidFile(data));
     return new Staged(done, done ? p.exitValue() : -1, output);

@@ -9,6 +9,7 @@ import io.pgconverge.plan.Action;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -24,14 +25,21 @@ import java.util.stream.Stream;
  * deleted) after checking there is room for a fresh copy beside it.
  */
 final class RewindRunner {
-  private RewindRunner() {}
+  private final Commands commands;
+  private final Clock clock;
 
-  static RewindResult run(Action.Rewind a) throws IOException {
+  /** @param clock names the moved-aside PGDATA ({@code .pgconverge-old-<local time>}) */
+  RewindRunner(Commands commands, Clock clock) {
+    this.commands = commands;
+    this.clock = clock;
+  }
+
+  RewindResult run(Action.Rewind a) throws IOException {
     awaitSourceCheckpoint(a);
-    Optional<ControlData> before = ControlDataProbe.read(a.bin(), a.data());
+    Optional<ControlData> before = ControlDataProbe.read(commands, a.bin(), a.data());
     String localEnd = before.map(c -> c.all().getOrDefault("Latest checkpoint location", "?")).orElse("?");
     int localTimeline = before.map(ControlData::timeline).orElse(0);
-    CommandResult r = Commands.run(
+    CommandResult r = commands.run(
         List.of(a.bin().resolve("pg_rewind").toString(), "--target-pgdata", a.data().toString(),
             "--source-server", a.sourceConninfo()),
         Map.of("LC_ALL", "C"), Duration.ofHours(2));
@@ -57,7 +65,7 @@ final class RewindRunner {
           + mb(size) + " MB but only " + mb(free) + " MB are free beside it");
     }
     Path aside = a.data().resolveSibling(a.data().getFileName() + ".pgconverge-old-"
-        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        + LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.move(a.data(), aside);
     return new RewindResult("pg_rewind from " + a.primary() + " failed (" + why + "); policy.reclone is move-aside: PGDATA ("
         + mb(size) + " MB, WAL up to " + localEnd + " on timeline " + localTimeline + ") moved to " + aside
@@ -68,11 +76,11 @@ final class RewindRunner {
    * Waits (at most 60 s) until the new primary's control file carries its current timeline, asking
    * it as the rewind role with psql and the passfile; see {@link Rewind#SOURCE_CHECKPOINTED_SQL}.
    */
-  static void awaitSourceCheckpoint(Action.Rewind a) throws IOException {
+  void awaitSourceCheckpoint(Action.Rewind a) throws IOException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     String last = "";
     while (true) {
-      CommandResult r = Commands.run(
+      CommandResult r = commands.run(
           List.of(a.bin().resolve("psql").toString(), "-X", "-A", "-t", "-w", "-d", a.sourceConninfo(), "-c",
               Rewind.SOURCE_CHECKPOINTED_SQL),
           Map.of("LC_ALL", "C"), Duration.ofSeconds(20));

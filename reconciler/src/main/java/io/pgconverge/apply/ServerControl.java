@@ -10,19 +10,23 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Starts and stops the server with pg_ctl, bounded. pg_ctl detaches the postmaster into its own
- * session, so the server outlives the reconciler.
+ * Starts and stops the server with pg_ctl through the command-runner port, bounded. pg_ctl
+ * detaches the postmaster into its own session, so the server outlives the reconciler.
  */
 public final class ServerControl {
   static final Duration WAIT = Duration.ofSeconds(90);
 
-  private ServerControl() {}
+  private final Commands commands;
+
+  public ServerControl(Commands commands) {
+    this.commands = commands;
+  }
 
   /** Starts the server and waits until it accepts connections; throws with its last log lines when it will not start. */
-  public static void start(Path bin, Path configDir, Path logFile) throws IOException {
+  public void start(Path bin, Path configDir, Path logFile) throws IOException {
     Files.createDirectories(logFile.getParent());
     CommandResult r =
-        Commands.run(
+        commands.run(
             List.of(bin.resolve("pg_ctl").toString(), "start", "-D", configDir.toString(), "-l", logFile.toString(),
                 "-w", "-t", "60", "-s"),
             WAIT);
@@ -44,7 +48,7 @@ public final class ServerControl {
    * postmaster.pid themselves; crash recovery happens during the start (bounded by the same wait).
    * Returns the detail for the log: {@code server had crashed; started again ...}.
    */
-  public static String startAfterCrash(Path bin, Path configDir, Path data, Path logFile) throws IOException {
+  public String startAfterCrash(Path bin, Path configDir, Path data, Path logFile) throws IOException {
     long t0 = System.nanoTime();
     long deadline = t0 + LEFTOVERS_WAIT.toNanos();
     List<Long> left = io.pgconverge.observe.PostmasterProbe.processesIn(data);
@@ -67,9 +71,9 @@ public final class ServerControl {
   }
 
   /** Stops the server cleanly (fast shutdown: a checkpoint, connections closed). */
-  public static void stop(Path bin, Path configDir) throws IOException {
+  public void stop(Path bin, Path configDir) throws IOException {
     CommandResult r =
-        Commands.run(
+        commands.run(
             List.of(bin.resolve("pg_ctl").toString(), "stop", "-D", configDir.toString(), "-m", "fast", "-w", "-t", "60", "-s"),
             WAIT);
     if (!r.ok()) {

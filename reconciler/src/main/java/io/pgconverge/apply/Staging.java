@@ -1,5 +1,6 @@
 package io.pgconverge.apply;
 
+import io.pgconverge.host.Commands;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -34,8 +35,8 @@ public final class Staging {
    * live on and write into a new staging directory) and the staging directory.
    * Returns true when there was anything.
    */
-  public static boolean removeLeftover(Path data) throws IOException {
-    boolean any = killRecorded(data);
+  public static boolean removeLeftover(Commands commands, Path data) throws IOException {
+    boolean any = killRecorded(commands, data);
     for (String what : new String[] {"initdb", "basebackup"}) {
       Files.deleteIfExists(outputFile(data, what));
     }
@@ -48,7 +49,7 @@ public final class Staging {
   }
 
   /** Kills the process group recorded in the pid file, if it still runs initdb or pg_basebackup; removes the file. */
-  static boolean killRecorded(Path data) throws IOException {
+  static boolean killRecorded(Commands commands, Path data) throws IOException {
     Path pidFile = pidFile(data);
     if (!Files.exists(pidFile)) {
       return false;
@@ -61,7 +62,7 @@ public final class Staging {
       if (cmd.contains("pg_basebackup") || cmd.contains("initdb") || (!leaderAlive && groupHasMembers(pid))) {
         // the leader killed alone leaves its children in the group: pg_basebackup's WAL
         // streamer, initdb's postgres
-        killGroup(pid);
+        killGroup(commands, pid);
       }
     } catch (NumberFormatException e) {
       // a damaged pid file: nothing to kill
@@ -94,8 +95,8 @@ public final class Staging {
   }
 
   /** SIGKILL to a whole process group (pg_basebackup -Xs forks a WAL streamer that must die too). */
-  static void killGroup(long pgid) {
-    io.pgconverge.host.Commands.run(java.util.List.of("kill", "-KILL", "--", "-" + pgid), java.time.Duration.ofSeconds(5));
+  static void killGroup(Commands commands, long pgid) {
+    commands.run(java.util.List.of("kill", "-KILL", "--", "-" + pgid), java.time.Duration.ofSeconds(5));
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (ProcessHandle.of(pgid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
       try {

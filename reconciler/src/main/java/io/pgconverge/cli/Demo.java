@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Start a three-node streaming cluster on loopback ports under a temporary directory (--stop removes it).")
 final class Demo implements Callable<Integer> {
+  /** Runs the demo's own commands (the nodes' pgconverge runs, chown); none is ever cancelled. */
+  private static final Commands COMMANDS = new ProcessCommands();
   static final String MARKER = ".pgconverge-demo";
   static final String[] NODES = {"node1", "node2", "node3"};
 
@@ -70,7 +73,7 @@ final class Demo implements Callable<Integer> {
       Files.writeString(dir.resolve(NODES[i] + ".yaml"), desiredState(i, ports, password));
     }
     if (RunAs.isRoot()) {
-      CommandResult chown = Commands.run(List.of("chown", "-R", user + ":", dir.toString()), Duration.ofSeconds(30));
+      CommandResult chown = COMMANDS.run(List.of("chown", "-R", user + ":", dir.toString()), Duration.ofSeconds(30));
       if (!chown.ok()) {
         System.out.println("pgconverge demo: cannot give " + dir + " to " + user + ": " + chown.tail(2));
         return 4;
@@ -133,7 +136,7 @@ final class Demo implements Callable<Integer> {
   private static CommandResult self(List<String> args, Duration timeout) {
     List<String> argv = new ArrayList<>(RunAs.selfCommand());
     argv.addAll(args);
-    return Commands.run(argv, timeout);
+    return COMMANDS.run(argv, timeout);
   }
 
   private String desiredState(int index, int[] ports, Path password) {
@@ -186,7 +189,7 @@ final class Demo implements Callable<Integer> {
           argv.addAll(List.of("runuser", "-u", user, "--"));
         }
         argv.addAll(List.of(pgCtl.toString(), "stop", "-D", data.toString(), "-m", "fast", "-w", "-t", "60"));
-        CommandResult r = Commands.run(argv, Duration.ofSeconds(90));
+        CommandResult r = COMMANDS.run(argv, Duration.ofSeconds(90));
         System.out.println(node + ": " + (r.ok() ? "stopped" : "stop failed: " + r.tail(2)));
       }
     }

@@ -4,6 +4,7 @@ import io.pgconverge.apply.Staging;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Schedule;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.loop.RunLock;
 import io.pgconverge.loop.RunOrchestration;
 import io.pgconverge.loop.StatusFiles;
@@ -79,6 +80,8 @@ public final class Daemon {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean stopping;
   private final PostmasterWatch postmasterWatch;
+  /** Runs the loop's commands; {@link #stop()} cancels the long ones it still runs. */
+  private final Commands commands = new ProcessCommands();
   private final RunOrchestration orchestration;
   private volatile Scheduler scheduler;
   private DesiredStateWatcher watcher;
@@ -88,7 +91,7 @@ public final class Daemon {
     this.options = options;
     this.postmasterWatch = new PostmasterWatch(this::push);
     this.orchestration = RunOrchestration.daemon(options.config(), options.defaultSelf(),
-        new StatusFiles(options.statusFile(), options.metricsFile(), true), () -> stopping, postmasterWatch::watch);
+        new StatusFiles(options.statusFile(), options.metricsFile(), true), () -> stopping, commands, postmasterWatch::watch);
   }
 
   /** Quartz's job: one at a time, it calls back into the daemon. */
@@ -237,7 +240,7 @@ public final class Daemon {
     stopping = true;
     LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
     postmasterWatch.close();
-    int killed = Commands.cancelAll();
+    int killed = commands.cancelAll();
     if (killed > 0) {
       LOG.info("stopped {} running command(s) (initdb or pg_basebackup)", killed);
     }
@@ -250,7 +253,7 @@ public final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Commands.cancelAll();
+    commands.cancelAll();
     try {
       if (scheduler != null) {
         scheduler.shutdown(false);
@@ -267,7 +270,7 @@ public final class Daemon {
     }
     orchestration.lastValid().map(d -> d.postgres().data()).ifPresent(data -> {
       try {
-        if (Staging.removeLeftover(data)) {
+        if (Staging.removeLeftover(commands, data)) {
           LOG.info("removed the staging directory {}", Staging.beside(data));
         }
       } catch (IOException | RuntimeException e) {

@@ -66,7 +66,7 @@ public record DesiredState(
 
   /** The settings pgconverge writes itself from other fields (port, cluster_name, primary_conninfo, …). */
   public static java.util.Set<String> ownedSettingNames() {
-    return DesiredStateKeys.OWNED_SETTINGS.keySet();
+    return OwnedSetting.sourceByName().keySet();
   }
 
   /** Every setting this desired state manages: the owned ones and {@code postgres.settings}. */

@@ -33,27 +33,8 @@ final class DesiredStateKeys {
   static final List<String> WINDOW = List.of("cron", "duration");
   static final List<String> SCHEDULE = List.of("every", "jitter", "cron");
 
-  /**
-   * Settings pgconverge writes itself, each with the desired-state field it comes from; they must
-   * not appear in {@code postgres.settings}.
-   */
-  static final Map<String, String> OWNED_SETTINGS =
-      Map.ofEntries(
-          Map.entry("primary_conninfo", "peers and replication (on a replica)"),
-          Map.entry("primary_slot_name", "replication.slots (on a replica)"),
-          Map.entry("synchronous_standby_names", "replication.synchronous and peers[].nosync (on the primary)"),
-          Map.entry("ssl", "postgres.ssl"),
-          Map.entry("ssl_cert_file", "postgres.ssl.cert_file"),
-          Map.entry("ssl_key_file", "postgres.ssl.key_file"),
-          Map.entry("ssl_ca_file", "postgres.ssl.ca_file"),
-          Map.entry(
-"port", "this host's peers[i].port"),
-          Map.entry("cluster_name", "cluster"),
-          Map.entry("data_directory", "postgres.data"),
-          Map.entry("config_file", "postgres.config"),
-          Map.entry("hba_file", "postgres.config"),
-          Map.entry("ident_file", "postgres.config"),
-          Map.entry("unix_socket_directories", "postgres.socket_directory"));
+  /** Settings pgconverge writes itself, each with the field it comes from: the rows of {@link OwnedSetting}. */
+  static final Map<String, String> OWNED_SETTINGS = OwnedSetting.sourceByName();
 
   private DesiredStateKeys() {}
 

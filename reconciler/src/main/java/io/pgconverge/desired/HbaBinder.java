@@ -65,11 +65,12 @@ final class HbaBinder {
         everyLineParsed = false;
         continue;
       }
-      if (hba != null) {
-        hba.add(new HbaLineSpec(i, line.text()));
-      }
       try {
-        lines.add(parser.parse(line.text()));
+        HbaLine parsed = parser.parse(line.text());
+        lines.add(parsed);
+        if (hba != null) {
+          hba.add(new HbaLineSpec(i, line.text(), parsed));
+        }
       } catch (HbaSyntaxException e) {
         b.problem(errorLocation(line, e), field, e.getMessage());
         everyLineParsed = false;

@@ -2,6 +2,7 @@ package io.pgconverge.desired;
 
 import io.pgconverge.desired.Binding.Section;
 import io.pgconverge.desired.YamlNode.Sequence;
+import io.pgconverge.pg.ReplicationSlots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -118,7 +119,7 @@ final class PeersBinder {
     if (name == null) {
       return;
     }
-    String slot = "pgc_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    String slot = ReplicationSlots.forPeer(name);
     Integer first = slotSeen.putIfAbsent(slot, index);
     if (first != null) {
       b.problem(b.location(s.field("name")), s.field("name"),

@@ -2,6 +2,7 @@ package io.pgconverge.desired;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * {@code replication.synchronous}: how many standbys must confirm each commit, and which peers
@@ -28,5 +29,15 @@ public record SynchronousSpec(Method method, int number, boolean strict, List<St
 
   public SynchronousSpec {
     eligible = List.copyOf(eligible);
+  }
+
+  /**
+   * synchronous_standby_names on {@code primary}: {@code ANY n ("a", "b")} or {@code FIRST n (...)}
+   * over the eligible peers but the primary, in the order of peers, double-quoted (names with '-'
+   * or '.' parse).
+   */
+  public String standbyNames(String primary) {
+    return method.name() + " " + number + " ("
+        + eligible.stream().filter(n -> !n.equals(primary)).map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + ")";
   }
 }

@@ -11,7 +11,7 @@ import java.util.Properties;
  * Opens JDBC connections to this host's own server the way a DBA on the host would: over the Unix
  * socket, as the OS user the process runs as, with peer authentication. No password is involved.
  */
-public record LocalServer(Path socketDirectory, int port, String user) {
+public record LocalServer(Path socketDirectory, int port, String user) implements ServerConnection {
 
   public Path socketFile() {
     return socketDirectory.resolve(".s.PGSQL." + port);
@@ -21,7 +21,7 @@ public record LocalServer(Path socketDirectory, int port, String user) {
     return Files.exists(socketFile());
   }
 
-  /** Opens a connection to database {@code postgres}; the caller closes it. */
+  @Override
   public Connection connect() throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);

@@ -3,9 +3,9 @@ package io.pgconverge.loop;
 import io.pgconverge.apply.Applier;
 import io.pgconverge.apply.Outcome;
 import io.pgconverge.desired.DesiredState;
-import io.pgconverge.host.LocalServer;
+import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.observe.Facts;
-import io.pgconverge.observe.HostProbe;
 import io.pgconverge.pg.ConfEntry;
 import io.pgconverge.pg.ConfParser;
 import io.pgconverge.pg.ConfSyntaxException;
@@ -14,7 +14,6 @@ import io.pgconverge.plan.Drift;
 import io.pgconverge.plan.ManagedFiles;
 import io.pgconverge.plan.Plan;
 import io.pgconverge.plan.PlanContext;
-import io.pgconverge.plan.Planner;
 import io.pgconverge.plan.Refusal;
 import io.pgconverge.report.HostStatus;
 import io.pgconverge.report.RunEvents;
@@ -38,8 +37,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class Reconciler {
   static final int MAX_PASSES = 4;
-  private final Clock clock;
   private final BooleanSupplier cancelled;
+  private final LoopPorts ports;
 
   public Reconciler(Clock clock) {
     this(clock, () -> false);
@@ -47,8 +46,17 @@ public final class Reconciler {
 
   /** @param cancelled once true, no new action or pass starts (a stopping daemon sets it) */
   public Reconciler(Clock clock, BooleanSupplier cancelled) {
-    this.clock = clock;
+    this(clock, cancelled, new ProcessCommands());
+  }
+
+  /** @param commands runs this run's commands; whoever made it can cancel the long ones (a stopping daemon) */
+  public Reconciler(Clock clock, BooleanSupplier cancelled, Commands commands) {
+    this(cancelled, LoopPorts.real(clock, commands));
+  }
+
+  public Reconciler(BooleanSupplier cancelled, LoopPorts ports) {
     this.cancelled = cancelled;
+    this.ports = ports;
   }
 
   public RunReport run(DesiredState desired, boolean checkOnly, String runId) {
@@ -65,10 +73,9 @@ public final class Reconciler {
    * when its action ends (the refusals and pending restarts of the last pass are in the report).
    */
   public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events) {
-    Instant start = clock.instant();
+    Instant start = ports.clock().instant();
     long t0 = System.nanoTime();
-    LocalServer server = HostProbe.localServer(desired);
-    Applier applier = new Applier(server, checkOnly, confLineFields(desired), cancelled, events);
+    Applier applier = new Applier(ports.host().apply(desired), checkOnly, confLineFields(desired), cancelled, events);
     Map<String, Drift> drifts = new LinkedHashMap<>();
     List<Outcome> outcomes = new ArrayList<>();
     List<Refusal> refusals = new ArrayList<>();
@@ -77,8 +84,8 @@ public final class Reconciler {
     List<RunStatus.ReplicationPeer> replication = List.of();
     RunStatus.ServerView seenServer = RunStatus.ServerView.UNKNOWN;
     for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
-      Facts facts = HostProbe.observe(desired);
-      Plan plan = Planner.plan(desired, facts, context);
+      Facts facts = ports.observe().apply(desired);
+      Plan plan = ports.planner().plan(desired, facts, context);
       HostStatus seen = HostStatus.of(desired, facts, plan);
       replication = RunReport.replicationOf(seen, desired.primary().name());
       seenServer = RunStatus.ServerView.of(seen);

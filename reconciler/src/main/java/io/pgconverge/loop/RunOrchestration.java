@@ -1,8 +1,16 @@
 package io.pgconverge.loop;
 
+import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.DesiredState;
+import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.DesiredStateCache;
+import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.LoadResult;
+import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.observe.Facts;
 import io.pgconverge.observe.HostProbe;
@@ -99,8 +107,13 @@ public final class RunOrchestration implements AutoCloseable {
       Function<DesiredState, HostStatus> look) {
     /** The real ones; once {@code cancelled} is true no new action or pass starts (a stopping daemon). */
     public static Seams real(BooleanSupplier cancelled) {
+      return real(cancelled, new ProcessCommands());
+    }
+
+    /** The real ones, running commands through {@code commands} (which a stopping daemon cancels). */
+    public static Seams real(BooleanSupplier cancelled, Commands commands) {
       Clock clock = Clock.systemUTC();
-      return new Seams(clock, TimeZone.getDefault(), new Reconciler(clock, cancelled)::run, new ServerAcceptance()::problems,
+      return new Seams(clock, TimeZone.getDefault(), new Reconciler(clock, cancelled, commands)::run, new ServerAcceptance()::problems,
           RunOrchestration::observeAndPlan);
     }
   }
@@ -196,9 +209,9 @@ public final class RunOrchestration implements AutoCloseable {
 
   /** The daemon's orchestration, kept for its life; {@code cancelled} turns true when it stops. */
   public static RunOrchestration daemon(Path config, String defaultSelf, StatusFiles files, BooleanSupplier cancelled,
-      Consumer<Path> onLocked) {
+      Commands commands, Consumer<Path> onLocked) {
     return new RunOrchestration(Mode.DAEMON, config, defaultSelf, new DesiredStateCache(), files, null, onLocked,
-        Seams.real(cancelled));
+        Seams.real(cancelled, commands));
   }
 
   /**

@@ -1,27 +1,23 @@
 package io.pgconverge.loop;
 
+import io.pgconverge.host.AtomicFiles;
 import io.pgconverge.report.MetricsText;
 import io.pgconverge.report.RunResult;
 import io.pgconverge.report.RunStatus;
 import io.pgconverge.report.StatusFileJson;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the status file and the metrics file after a run, each atomically (temp file beside it,
- * rename), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
+ * Writes the status file and the metrics file after a run, each with {@link AtomicFiles} (temp file
+ * beside it, fsync, rename, fsync of the directory), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
  * directory is created by the daemon; for a one-shot {@code apply} it is skipped (the directory
  * belongs to the daemon's systemd unit).
  */
@@ -73,7 +69,7 @@ public final class StatusFiles {
         }
         Files.createDirectories(dir);
       }
-      atomicWrite(target, text.getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(target, text.getBytes(StandardCharsets.UTF_8), PosixFilePermissions.fromString("rw-r--r--"));
     } catch (IOException | RuntimeException e) {
       if (createDirectories && !warned) {
         LOG.warn("cannot write {}: {}", target, e.toString());
@@ -105,30 +101,9 @@ public final class StatusFiles {
       if (Files.isRegularFile(copy) && java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
         return;
       }
-      atomicWrite(copy, bytes, "rw-r-----");
+      AtomicFiles.write(copy, bytes, PosixFilePermissions.fromString("rw-r-----"));
     } catch (IOException | RuntimeException e) {
       LOG.debug("cannot write {}: {}", copy, e.toString());
     }
-  }
-
-  /** Temp file in the same directory, write, rename over the target: readers see old or new, never half. */
-  static void atomicWrite(Path target, byte[] content) throws IOException {
-    atomicWrite(target, content, "rw-r--r--");
-  }
-
-  private static void atomicWrite(Path target, byte[] content, String mode) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)))) {
-      ByteBuffer buf = ByteBuffer.wrap(content);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

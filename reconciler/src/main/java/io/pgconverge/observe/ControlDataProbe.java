@@ -2,6 +2,7 @@ package io.pgconverge.observe;
 
 import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
+import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.pg.ControlData;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +14,12 @@ public final class ControlDataProbe {
   private ControlDataProbe() {}
 
   public static Optional<ControlData> read(Path bin, Path data) {
-    CommandResult r = Commands.run(List.of(bin.resolve("pg_controldata").toString(), data.toString()), java.util.Map.of("LC_ALL", "C"), Duration.ofSeconds(20));
+    return read(new ProcessCommands(), bin, data);
+  }
+
+  /** Reads it through {@code commands} (the applier's runner, so a fake one in its tests). */
+  public static Optional<ControlData> read(Commands commands, Path bin, Path data) {
+    CommandResult r = commands.run(List.of(bin.resolve("pg_controldata").toString(), data.toString()), java.util.Map.of("LC_ALL", "C"), Duration.ofSeconds(20));
     if (!r.ok()) {
       return Optional.empty();
     }

@@ -179,6 +179,11 @@ public record HbaLine(
     return out.toString();
   }
 
+  /** The record on one line with single spaces between its columns, for messages. Has no side effects. */
+  public String compact() {
+    return render().strip().replaceAll(" +", " ");
+  }
+
   public HbaLine withAddress(String newAddress) {
     return new HbaLine(
         type, databases, users, Optional.of(newAddress), Optional.empty(), method, options);

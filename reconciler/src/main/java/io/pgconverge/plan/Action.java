@@ -151,7 +151,11 @@ public sealed interface Action {
     }
   }
 
-  /** Atomically replaces a file (temp file, fsync, rename). {@code previous} is restored if the server rejects it. */
+  /**
+   * Atomically replaces a file (temp file, fsync, rename). {@code previous} is what the file held
+   * when it was observed (empty when absent), for {@code check --diff}; nothing restores it (a
+   * new postgresql.conf is checked before it is written, by {@link ValidateConfig}).
+   */
   record WriteFile(Path path, String content, Optional<byte[]> previous, String why) implements Action {
     public String describe() {
       return "rewrite " + path + " (" + why + ")";

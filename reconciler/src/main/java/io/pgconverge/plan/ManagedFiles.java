@@ -2,18 +2,19 @@ package io.pgconverge.plan;
 
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.HbaLineSpec;
+import io.pgconverge.desired.OwnedSetting;
 import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.PostgresSpec;
 import io.pgconverge.pg.ConfRenderer;
-import io.pgconverge.pg.Conninfo;
 import io.pgconverge.pg.HbaLine;
-import io.pgconverge.pg.HbaSyntaxException;
+import io.pgconverge.pg.Rewind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,89 +27,23 @@ public final class ManagedFiles {
   private ManagedFiles() {}
 
   /**
-   * The settings the reconciler sets itself from other fields of the desired state, then the
-   * user's {@code postgres.settings}, in that order.
+   * The settings the reconciler sets itself from other fields of the desired state ({@link
+   * OwnedSetting}), then the user's {@code postgres.settings}, in that order.
    */
   public static Map<String, String> settings(DesiredState desired) {
     PostgresSpec pg = desired.postgres();
-    Map<String, String> all = new LinkedHashMap<>(owned(desired));
+    Map<String, String> all = new LinkedHashMap<>(OwnedSetting.valuesFor(desired));
     all.putAll(pg.settings());
     return all;
-  }
-
-  /** Settings derived from fields other than postgres.settings; their value's origin for messages. */
-  public static Map<String, String> owned(DesiredState desired) {
-    PostgresSpec pg = desired.postgres();
-    Map<String, String> owned = new LinkedHashMap<>();
-    owned.put("cluster_name", desired.cluster());
-    owned.put("port", Integer.toString(desired.port()));
-    owned.put("unix_socket_directories", pg.socketDirectory().toString());
-    if (pg.separateConfig()) {
-      owned.put("data_directory", pg.data().toString());
-      owned.put("hba_file", pg.hbaConf().toString());
-      owned.put("ident_file", pg.identConf().toString());
-    }
-    pg.ssl().ifPresent(ssl -> {
-      owned.put("ssl", "on");
-      owned.put("ssl_cert_file", ssl.certFile().toString());
-      owned.put("ssl_key_file", ssl.keyFile().toString());
-      owned.put("ssl_ca_file", ssl.caFile().toString());
-    });
-    SynchronousStandbys.of(desired).ifPresent(v -> owned.put(SynchronousStandbys.SETTING, v));
-    if (isReplica(desired) && desired.replication().isPresent()) {
-      owned.put("primary_conninfo", primaryConninfo(desired));
-      if (desired.replication().get().slots()) {
-        owned.put("primary_slot_name", slotName(desired.self()));
-      }
-    }
-    return owned;
   }
 
   public static boolean isReplica(DesiredState desired) {
     return desired.selfPeer().role() == PeerRole.REPLICA;
   }
 
-  /**
-   * How this replica reaches its primary: host, port, user, the passfile beside PGDATA (never a
-   * password), application_name = this peer's name (so the primary's pg_stat_replication names
-   * it), and TLS with full verification when postgres.ssl is set.
-   */
-  public static String primaryConninfo(DesiredState desired) {
-    Peer primary = desired.primary();
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("host", primary.host());
-    c.put("port", Integer.toString(primary.port()));
-    c.put("user", desired.replication().orElseThrow().user());
-    c.put("passfile", desired.postgres().passfile().toString());
-    c.put("application_name", desired.self());
-    if (desired.postgres().ssl().isPresent()) {
-      c.put("sslmode", "verify-full");
-      c.put("sslrootcert", desired.postgres().ssl().get().caFile().toString());
-    } else {
-      c.put("sslmode", "prefer");
-    }
-    return Conninfo.render(c);
-  }
-
-  /** The physical slot the primary keeps for a replica peer: {@code pgc_<name>}, lower-cased, [a-z0-9_] only. */
-  public static String slotName(String peerName) {
-    return "pgc_" + peerName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-  }
-
   /** The field of the desired state a managed setting comes from, for messages. */
   public static String fieldOf(DesiredState desired, String setting) {
-    return switch (setting) {
-      case "cluster_name" -> desired.where("cluster");
-      case "port" -> desired.where("peers[" + desired.peers().indexOf(desired.selfPeer()) + "].port");
-      case "unix_socket_directories" -> "postgres.socket_directory";
-      case "data_directory" -> desired.where("postgres.data");
-      case "hba_file", "ident_file" -> "postgres.config";
-      case "primary_conninfo" -> desired.where("peers[" + desired.peers().indexOf(desired.primary()) + "].host") + " and replication";
-      case "primary_slot_name" -> "replication.slots";
-      case SynchronousStandbys.SETTING -> desired.where("replication.synchronous");
-      case "ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file" -> "postgres.ssl";
-      default -> desired.where("postgres.settings." + setting);
-    };
+    return OwnedSetting.of(setting).map(o -> o.where(desired)).orElseGet(() -> desired.where("postgres.settings." + setting));
   }
 
   public static String postgresqlConf(DesiredState desired) {
@@ -131,12 +66,7 @@ public final class ManagedFiles {
   public static List<HbaLine> hbaLines(DesiredState desired) {
     List<HbaLine> out = new ArrayList<>();
     for (HbaLineSpec spec : desired.postgres().hba()) {
-      HbaLine line;
-      try {
-        line = HbaLine.parse(spec.text());
-      } catch (HbaSyntaxException e) {
-        throw new IllegalStateException("validated hba line no longer parses: " + spec.field(), e);
-      }
+      HbaLine line = spec.line();
       if (line.address().filter("peers"::equals).isPresent()) {
         Set<String> seen = new LinkedHashSet<>();
         for (Peer p : desired.peers()) {
@@ -155,7 +85,7 @@ public final class ManagedFiles {
     if (desired.postgres().ssl().isPresent()) {
       List<HbaLine> tls = new ArrayList<>();
       for (HbaLine l : out) {
-        boolean replication = l.databases().contains("replication") || l.users().contains(io.pgconverge.pg.Rewind.ROLE);
+        boolean replication = l.databases().contains("replication") || l.users().contains(Rewind.ROLE);
         tls.add(replication && l.type().equals("host")
             ? new HbaLine("hostssl", l.databases(), l.users(), l.address(), l.mask(), l.method(), l.options())
             : l);
@@ -179,8 +109,8 @@ public final class ManagedFiles {
     for (Peer p : desired.peers()) {
       String addr = addressOf(p.host());
       if (seen.add(addr)) {
-        out.add(new HbaLine("host", List.of("postgres"), List.of(io.pgconverge.pg.Rewind.ROLE), java.util.Optional.of(addr),
-            java.util.Optional.empty(), "scram-sha-256", List.of()));
+        out.add(new HbaLine("host", List.of("postgres"), List.of(Rewind.ROLE), Optional.of(addr),
+            Optional.empty(), "scram-sha-256", List.of()));
       }
     }
     out.addAll(lines.subList(at, lines.size()));

@@ -1,13 +1,12 @@
 package io.pgconverge.plan;
 
 import io.pgconverge.desired.DesiredState;
-import io.pgconverge.desired.PeerRole;
+import io.pgconverge.desired.OwnedSetting;
 import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.observe.ReplicationRow;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The value of {@code synchronous_standby_names} this host must have, from {@code
@@ -15,9 +14,7 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>No synchronous section, or this host is a replica: no value (the setting is left out of
- *       postgresql.conf, so the server has its default, empty: asynchronous). A replica that is
- *       about to be promoted is rendered as a primary before {@code pg_promote}, so it has the
- *       list the moment it accepts writes.
+ *       postgresql.conf, so the server has its default, empty: asynchronous).
  *   <li>This host is the primary: {@code ANY n ("a", "b")} or {@code FIRST n ("a", "b")} over the
  *       eligible peers (no {@code nosync: true}) other than itself, in the order of {@code peers}.
  *       The names are the application names each replica's primary_conninfo sets (its peer name),
@@ -31,10 +28,7 @@ public final class SynchronousStandbys {
 
   /** The value for this host, or empty when the setting is not written. */
   public static Optional<String> of(DesiredState desired) {
-    if (desired.selfPeer().role() != PeerRole.PRIMARY) {
-      return Optional.empty();
-    }
-    return desired.replication().flatMap(ReplicationSpec::synchronous).map(s -> render(s, desired.self()));
+    return OwnedSetting.SYNCHRONOUS_STANDBY_NAMES.value(desired);
   }
 
   /**
@@ -53,12 +47,5 @@ public final class SynchronousStandbys {
     }
     return Optional.of("commits wait for standbys: " + streaming + " of the " + spec.get().number()
         + " needed stream (" + String.join(", ", listed) + "); strict, so writes block until one is back");
-  }
-
-  /** {@code METHOD n ("a", "b")} over the eligible peers but {@code primary}. */
-  static String render(SynchronousSpec spec, String primary) {
-    List<String> standbys = spec.eligible().stream().filter(n -> !n.equals(primary)).toList();
-    return spec.method().name() + " " + spec.number() + " ("
-        + standbys.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + ")";
   }
 }

@@ -28,9 +28,10 @@ class HostStatusTest {
   @Test
   void aStoppedFormerPrimaryShowsThatItWaitsForTheNewPrimary() {
     f.self = "node1";
-    Facts facts = f.facts(new io.pgconverge.observe.DataDirectoryFact.Initialized(Fixtures.DATA, "15", java.util.Optional.empty()),
-        "conf\n", "hba\n", null, new io.pgconverge.observe.ServerFact.NotRunning("stopped"),
-        new io.pgconverge.observe.PrimaryFact.Unreachable("10.0.0.12", 5432, "Connection refused"));
+    Facts facts = f.host().data(new io.pgconverge.observe.DataDirectoryFact.Initialized(Fixtures.DATA, "15", java.util.Optional.empty())).conf("conf\n")
+        .hba("hba\n")
+        .stopped("stopped")
+        .primary(new io.pgconverge.observe.PrimaryFact.Unreachable("10.0.0.12", 5432, "Connection refused")).build();
     SwappedRoles swapped = new SwappedRoles(f);
     HostStatus s = HostStatus.of(swapped.desired(), facts, Planner.plan(swapped.desired(), facts));
     assertThat(s.waitingFor()).singleElement().asString().contains("rejoin as a replica of node2").contains("Connection refused");

@@ -37,7 +37,7 @@ class ReplicaPlannerTest {
   }
 
   private Facts missingData(PrimaryFact primary) {
-    return f.facts(new DataDirectoryFact.Missing(Fixtures.DATA), null, null, null, new ServerFact.NotRunning("none"), primary);
+    return f.host().missingData().noConfigFiles().stopped("none").primary(primary).build();
   }
 
   /** A replica that streams from node1 and matches the desired state. */
@@ -47,13 +47,15 @@ class ReplicaPlannerTest {
     f.passfile = Passfile.render("10.0.0.11", 5432, List.of("replicator", "pgconverge_rewind"), Fixtures.REPLICATOR_SECRET);
     Map<String, LiveSetting> live = Fixtures.liveMatching();
     String conf = Fixtures.DATA.resolve("postgresql.conf").toString();
-    live.put("primary_conninfo", new LiveSetting("primary_conninfo", ManagedFiles.primaryConninfo(d), null, "string", "sighup", "configuration file", conf, false));
+    live.put("primary_conninfo", new LiveSetting("primary_conninfo", io.pgconverge.desired.ReplicationConninfo.primary(d), null, "string", "sighup", "configuration file", conf, false));
     live.put("primary_slot_name", new LiveSetting("primary_slot_name", "pgc_node2", null, "string", "sighup", "configuration file", conf, false));
     ServerFact running = new ServerFact.Running(150000, true, Instant.EPOCH, live, Map.of(), List.of(),
         new ServerFact.Replication(PRIMARY_ID, 1, List.of(), List.of(), Optional.ofNullable(receiver), false));
     ControlData control = new ControlData(systemId, "in archive recovery", 1, Map.of());
-    return f.facts(new DataDirectoryFact.Initialized(Fixtures.DATA, "15", Optional.of(control)), ManagedFiles.postgresqlConf(d),
-        ManagedFiles.hbaConf(d), null, running, reachable(primarySettings));
+    return f.host().data(new DataDirectoryFact.Initialized(Fixtures.DATA, "15", Optional.of(control))).conf(ManagedFiles.postgresqlConf(d))
+        .hba(ManagedFiles.hbaConf(d))
+        .server(running)
+        .primary(reachable(primarySettings)).build();
   }
 
   private static WalReceiverRow streaming() {
@@ -107,8 +109,7 @@ class ReplicaPlannerTest {
   void recreatesARemovedStandbySignalWithoutRestarting() {
     Facts base = convergedReplica(PRIMARY_ID, streaming(), Map.of());
     f.standbySignal = false;
-    Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        base.server(), base.primary());
+    Facts facts = f.host().data(base.dataDirectory()).server(base.server()).primary(base.primary()).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(plan.actions()).singleElement().isInstanceOfSatisfying(Action.WriteFile.class,
         w -> assertThat(w.path()).isEqualTo(Fixtures.DATA.resolve("standby.signal")));
@@ -122,8 +123,9 @@ class ReplicaPlannerTest {
     Map<String, LiveSetting> live = new java.util.LinkedHashMap<>(r.settings());
     LiveSetting pc = live.get("primary_conninfo");
     live.put("primary_conninfo", new LiveSetting(pc.name(), pc.setting().replace("node2", "oops"), null, "string", "sighup", pc.source(), pc.sourcefile(), false));
-    Facts facts = f.facts(base.dataDirectory(), edited, ManagedFiles.hbaConf(f.desired()), null,
-        new ServerFact.Running(r.serverVersionNum(), true, Instant.EPOCH, live, Map.of(), List.of(), r.replication()), base.primary());
+    Facts facts = f.host().data(base.dataDirectory()).conf(edited)
+        .server(new ServerFact.Running(r.serverVersionNum(), true, Instant.EPOCH, live, Map.of(), List.of(), r.replication()))
+        .primary(base.primary()).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.ReloadServer.class);
     assertThat(plan.drifts()).anySatisfy(d -> assertThat(d.subject()).isEqualTo("primary_conninfo"));
@@ -152,8 +154,7 @@ class ReplicaPlannerTest {
   void writesThePassfileWhenThePasswordChanged() {
     Facts base = convergedReplica(PRIMARY_ID, streaming(), Map.of());
     f.passfile = Passfile.render("10.0.0.11", 5432, "replicator", "old-password");
-    Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        base.server(), base.primary());
+    Facts facts = f.host().data(base.dataDirectory()).server(base.server()).primary(base.primary()).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(kinds(plan)).containsExactly(Action.WritePassfile.class);
     assertThat(plan.drifts().toString()).doesNotContain("old-password").doesNotContain(Fixtures.REPLICATOR_SECRET);
@@ -164,7 +165,7 @@ class ReplicaPlannerTest {
     f.ssl = Optional.of(new SslSpec(Path.of("/etc/ssl/node.crt"), Path.of("/etc/ssl/node.key"), Path.of("/etc/ssl/ca.crt")));
     DesiredState d = f.desired();
     assertThat(ManagedFiles.hbaConf(d).lines().filter(l -> l.contains("replication"))).allMatch(l -> l.startsWith("hostssl"));
-    assertThat(ManagedFiles.primaryConninfo(d)).contains("sslmode=verify-full").contains("sslrootcert=/etc/ssl/ca.crt");
+    assertThat(io.pgconverge.desired.ReplicationConninfo.primary(d)).contains("sslmode=verify-full").contains("sslrootcert=/etc/ssl/ca.crt");
     assertThat(ManagedFiles.postgresqlConf(d)).contains("ssl = on").contains("ssl_cert_file = '/etc/ssl/node.crt'");
   }
 
@@ -181,8 +182,8 @@ class ReplicaPlannerTest {
     ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, r.replication().senders(),
         List.of(new SlotRow("pgc_node9", "physical", false, "reserved"), new SlotRow("backup_tool", "physical", false, "reserved")),
         Optional.empty(), true);
-    Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
+    Facts facts = f.host().data(base.dataDirectory())
+        .server(new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep)).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(plan.actions()).containsExactlyInAnyOrder(new Action.CreateSlot("pgc_node2"), new Action.DropSlot("pgc_node9"));
   }
@@ -194,8 +195,8 @@ class ReplicaPlannerTest {
     Facts base = f.converged();
     ServerFact.Running r = (ServerFact.Running) base.server();
     ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, r.replication().senders(), List.of(), Optional.empty(), true);
-    Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
+    Facts facts = f.host().data(base.dataDirectory())
+        .server(new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep)).build();
     assertThat(Planner.plan(f.desired(), facts).actions()).isEmpty();
   }
 
@@ -205,8 +206,8 @@ class ReplicaPlannerTest {
     Facts base = f.converged();
     ServerFact.Running r = (ServerFact.Running) base.server();
     ServerFact.Replication rep = new ServerFact.Replication(PRIMARY_ID, 1, List.of(), r.replication().slots(), Optional.empty(), true);
-    Facts facts = f.facts(base.dataDirectory(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null,
-        new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep));
+    Facts facts = f.host().data(base.dataDirectory())
+        .server(new ServerFact.Running(r.serverVersionNum(), false, Instant.EPOCH, r.settings(), r.roles(), List.of(), rep)).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(plan.drifts()).singleElement().satisfies(d -> {
       assertThat(d.kind()).isEqualTo(DriftKind.REPLICATION);

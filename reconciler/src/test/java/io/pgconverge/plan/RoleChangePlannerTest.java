@@ -45,7 +45,7 @@ class RoleChangePlannerTest {
     ServerFact running = new ServerFact.Running(150000, true, Instant.EPOCH, live, Map.of(), List.of(),
         new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.of(new WalReceiverRow("streaming", "10.0.0.11", 5432, "pgc_node2", 1)), false));
     // the desired state makes node2 primary: swap the roles of the fixture's peers
-    return f.facts(initialized(), "old conf\n", "old hba\n", null, running, new PrimaryFact.NotApplicable(), upstream);
+    return f.host().data(initialized()).conf("old conf\n").hba("old hba\n").server(running).upstream(upstream).build();
   }
 
   private Plan planAsNewPrimary(Facts facts) {
@@ -110,10 +110,10 @@ class RoleChangePlannerTest {
     f.self = "node2";
     SwappedRoles swapped = new SwappedRoles(f);
     f.self = "node1";
-    Facts facts = f.facts(initialized(), "conf\n", "hba\n", null,
-        new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(),
-            new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.empty(), true)),
-        new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of())));
+    Facts facts = f.host().data(initialized()).conf("conf\n")
+        .hba("hba\n")
+        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(), new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.empty(), true)))
+        .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of()))).build();
     Plan plan = Planner.plan(swapped.desired(), facts);
     assertThat(plan.actions()).singleElement().isInstanceOf(Action.StopServer.class);
   }
@@ -122,10 +122,10 @@ class RoleChangePlannerTest {
   void neverStopsAPrimaryOfAnotherCluster() {
     f.self = "node1";
     SwappedRoles swapped = new SwappedRoles(f);
-    Facts facts = f.facts(initialized(), "conf\n", "hba\n", null,
-        new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(),
-            new ServerFact.Replication("7111111111111111111", 1, List.of(), List.of(), Optional.empty(), true)),
-        new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of())));
+    Facts facts = f.host().data(initialized()).conf("conf\n")
+        .hba("hba\n")
+        .server(new ServerFact.Running(150000, false, Instant.EPOCH, Fixtures.liveMatching(), Fixtures.rolesMatching(), List.of(), new ServerFact.Replication("7111111111111111111", 1, List.of(), List.of(), Optional.empty(), true)))
+        .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 1, true, Map.of()))).build();
     Plan plan = Planner.plan(swapped.desired(), facts);
     assertThat(plan.actions()).isEmpty();
     assertThat(plan.refusals()).singleElement().satisfies(r -> assertThat(r.reason()).isEqualTo(RefusalReason.FOREIGN_CLUSTER));
@@ -133,7 +133,7 @@ class RoleChangePlannerTest {
 
   private Facts stoppedFormerPrimary(PrimaryFact primary) {
     f.self = "node1";
-    return f.facts(initialized(), "conf\n", "hba\n", null, new ServerFact.NotRunning("stopped"), primary);
+    return f.host().data(initialized()).conf("conf\n").hba("hba\n").stopped("stopped").primary(primary).build();
   }
 
   @Test
@@ -191,13 +191,14 @@ class RoleChangePlannerTest {
     f.passfile = Passfile.render("10.0.0.11", 5432, List.of("replicator", "pgconverge_rewind"), Fixtures.REPLICATOR_SECRET);
     Map<String, LiveSetting> live = Fixtures.liveMatching();
     String conf = Fixtures.DATA.resolve("postgresql.conf").toString();
-    live.put("primary_conninfo", new LiveSetting("primary_conninfo", ManagedFiles.primaryConninfo(f.desired()), null, "string", "sighup", "configuration file", conf, false));
+    live.put("primary_conninfo", new LiveSetting("primary_conninfo", io.pgconverge.desired.ReplicationConninfo.primary(f.desired()), null, "string", "sighup", "configuration file", conf, false));
     live.put("primary_slot_name", new LiveSetting("primary_slot_name", "pgc_node2", null, "string", "sighup", "configuration file", conf, false));
     ServerFact running = new ServerFact.Running(150000, true, Instant.EPOCH, live, Map.of(), List.of(),
         new ServerFact.Replication(SYSTEM, 2, List.of(), List.of(new SlotRow("pgc_node3", "physical", false, "reserved")),
             Optional.of(new WalReceiverRow("streaming", "10.0.0.11", 5432, "pgc_node2", 2)), false));
-    Facts facts = f.facts(initialized(), ManagedFiles.postgresqlConf(f.desired()), ManagedFiles.hbaConf(f.desired()), null, running,
-        new PrimaryFact.Reachable("10.0.0.11", 5432, new PeerAnswer.Answered(SYSTEM, 2, false, Map.of())));
+    Facts facts = f.host().data(initialized())
+        .server(running)
+        .primary(new PrimaryFact.Reachable("10.0.0.11", 5432, new PeerAnswer.Answered(SYSTEM, 2, false, Map.of()))).build();
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(plan.actions()).containsExactly(new Action.DropSlot("pgc_node3"));
   }
@@ -216,8 +217,10 @@ class RoleChangePlannerTest {
     live.put("primary_slot_name", new LiveSetting("primary_slot_name", "pgc_node3", null, "string", "sighup", "configuration file", conf, false));
     ServerFact running = new ServerFact.Running(150000, true, Instant.EPOCH, live, Map.of(), List.of(),
         new ServerFact.Replication(SYSTEM, 1, List.of(), List.of(), Optional.of(new WalReceiverRow("streaming", "10.0.0.11", 5432, "pgc_node3", 1)), false));
-    Facts facts = f.facts(initialized(), "# the file as it was, pointing at node1\n", ManagedFiles.hbaConf(swapped.desired()), null, running,
-        new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 2, false, Map.of())));
+    Facts facts = f.host().data(initialized()).conf("# the file as it was, pointing at node1\n")
+        .hba(ManagedFiles.hbaConf(swapped.desired()))
+        .server(running)
+        .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 2, false, Map.of()))).build();
     Plan plan = Planner.plan(swapped.desired(), facts);
     assertThat(kinds(plan)).doesNotContain(Action.BaseBackup.class, Action.Rewind.class, Action.StopServer.class);
     assertThat(kinds(plan)).contains(Action.WriteFile.class, Action.ReloadServer.class);

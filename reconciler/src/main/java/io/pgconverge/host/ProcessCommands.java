@@ -1,0 +1,110 @@
+package io.pgconverge.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real {@link Commands}: runs a command as an argv list (never through a shell) with {@link
+ * ProcessBuilder}, with a bounded wait. Touches the world as much as the command does. On timeout
+ * the command's whole process tree is killed.
+ */
+public final class ProcessCommands implements Commands {
+  /** Commands started with {@link #runCancellable} or {@link #track}ed that are still running. */
+  private final Set<Process> cancellable = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public CommandResult run(List<String> argv, Map<String, String> env, Duration timeout) {
+    return run(argv, env, timeout, false);
+  }
+
+  @Override
+  public CommandResult runCancellable(List<String> argv, Duration timeout) {
+    return run(argv, Map.of(), timeout, true);
+  }
+
+  /** Descendants are taken before the parent dies, so a child that would be re-parented is killed too. */
+  @Override
+  public int cancelAll() {
+    int n = 0;
+    for (Process p : List.copyOf(cancellable)) {
+      List<ProcessHandle> tree = p.descendants().toList();
+      p.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
+      n++;
+    }
+    return n;
+  }
+
+  @Override
+  public void track(Process p) {
+    cancellable.add(p);
+  }
+
+  @Override
+  public void forget(Process p) {
+    cancellable.remove(p);
+  }
+
+  private CommandResult run(List<String> argv, Map<String, String> env, Duration timeout, boolean cancel) {
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      return new CommandResult(argv, 127, "", "cannot run " + argv.get(0) + ": " + e.getMessage(), false);
+    }
+    if (cancel) {
+      cancellable.add(p);
+    }
+    try {
+      return await(p, argv, timeout);
+    } finally {
+      cancellable.remove(p);
+    }
+  }
+
+  private static CommandResult await(Process p, List<String> argv, Duration timeout) {
+    CompletableFuture<String> out = drain(p.getInputStream());
+    CompletableFuture<String> err = drain(p.getErrorStream());
+    boolean finished;
+    try {
+      finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      finished = false;
+    }
+    if (!finished) {
+      List<ProcessHandle> tree = p.descendants().toList();
+      p.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
+      try {
+        p.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return new CommandResult(argv, finished ? p.exitValue() : -1, out.join(), err.join(), !finished);
+  }
+
+  private static CompletableFuture<String> drain(InputStream in) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+}
