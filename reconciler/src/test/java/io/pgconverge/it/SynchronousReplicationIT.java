@@ -51,7 +51,9 @@ class SynchronousReplicationIT {
           .isEqualTo("1");
 
       ProcessResult status = cluster.pgconverge(primary, "status", "--config", primary.desiredStateFile().toString());
-      assertThat(status.output()).as(status.describe()).contains("commits wait for standbys: 0 of the 1 needed stream");
+      assertThat(status.output()).as(status.describe()).contains("node2        -                not connected");
+      ProcessResult check = cluster.check(primary);
+      assertThat(check.output()).as(check.describe()).contains("commits wait for standbys: 0 of the 1 needed stream");
 
       cluster.apply(cluster.node(2));
       ProcessResult released = commit.get(60, TimeUnit.SECONDS);
