@@ -12,7 +12,7 @@ import java.util.Optional;
 final class DesiredStateKeys {
   static final List<String> TOP =
       List.of("version", "cluster", "self", "peers", "postgres", "roles", "replication", "policy", "schedule", "failover");
-  static final List<String> PEER = List.of("name", "host", "port", "role", "failover_priority");
+  static final List<String> PEER = List.of("name", "host", "port", "role", "failover_priority", "nosync");
   static final List<String> POSTGRES =
       List.of(
           "bin", "data", "config", "user", "initdb", "settings", "hba", "socket_directory", "ssl");
@@ -27,7 +27,8 @@ final class DesiredStateKeys {
           "createrole",
           "connection_limit",
           "password_file");
-  static final List<String> REPLICATION = List.of("user", "password_file", "slots");
+  static final List<String> REPLICATION = List.of("user", "password_file", "slots", "synchronous");
+  static final List<String> SYNCHRONOUS = List.of("method", "number", "strict");
   static final List<String> POLICY = List.of("restart", "reclone", "window");
   static final List<String> WINDOW = List.of("cron", "duration");
   static final List<String> SCHEDULE = List.of("every", "jitter", "cron");

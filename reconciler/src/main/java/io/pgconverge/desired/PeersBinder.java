@@ -32,7 +32,7 @@ final class PeersBinder {
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
   /** What was learnt of one peer, even when some of its fields are wrong. */
-  record PeerFacts(int index, String name, PeerRole role) {}
+  record PeerFacts(int index, String name, PeerRole role, boolean nosync) {}
 
   private final Binding b;
   private final Scalars v;
@@ -78,7 +78,9 @@ final class PeersBinder {
     PeerRole role = b.required(s, "role").map(n -> v.oneOf(n, s.field("role"), PeerRole.class, PeerRole::yamlName)).orElse(null);
     host = uniqueAddress(host, port, index, s);
     slotNameUnique(name, index, s);
-    facts.add(new PeerFacts(index, name, role));
+    Optional<YamlNode> nosyncNode = b.optional(s, "nosync");
+    Boolean nosync = nosyncNode.isEmpty() ? Boolean.FALSE : v.bool(nosyncNode.get(), s.field("nosync"));
+    facts.add(new PeerFacts(index, name, role, Boolean.TRUE.equals(nosync)));
     if (name == null || host == null || port == null || role == null) {
       return null;
     }

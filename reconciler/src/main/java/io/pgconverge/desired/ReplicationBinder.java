@@ -52,10 +52,70 @@ final class ReplicationBinder {
         b.required(s, "password_file").map(n -> v.absolutePath(n, "replication.password_file")).orElse(null);
     Optional<YamlNode> slotsNode = b.optional(s, "slots");
     Boolean slots = slotsNode.isPresent() ? v.bool(slotsNode.get(), "replication.slots") : Boolean.TRUE;
+    Optional<YamlNode> syncNode = b.optional(s, "synchronous");
+    Optional<SynchronousSpec> synchronous = Optional.empty();
+    if (syncNode.isPresent()) {
+      synchronous = synchronous(s, syncNode.get(), peers);
+      if (synchronous.isEmpty()) {
+        return Optional.empty();
+      }
+    }
     if (user == null || passwordFile == null || slots == null) {
       return Optional.empty();
     }
-    return Optional.of(new ReplicationSpec(user, passwordFile, slots));
+    return Optional.of(new ReplicationSpec(user, passwordFile, slots, synchronous));
+  }
+
+  /**
+   * {@code replication.synchronous}: method any|first, number at least 1 and at most the eligible
+   * standbys of the desired primary (peers without {@code nosync: true}, the primary itself left
+   * out), strict true|false (default true). Empty when wrong (each problem reported).
+   */
+  private Optional<SynchronousSpec> synchronous(Section replication, YamlNode node, List<PeerFacts> peers) {
+    String field = replication.field("synchronous");
+    if (!(node instanceof YamlNode.Mapping)) {
+      b.problem(node.location(), field,
+          "must be a mapping {method: any|first, number: N, strict: true|false}, got " + node.describe()
+              + "; there is no on/off: leave the section out for asynchronous replication");
+      return Optional.empty();
+    }
+    Optional<Section> section = b.subsection(replication, "synchronous", node, DesiredStateKeys.SYNCHRONOUS);
+    if (section.isEmpty()) {
+      return Optional.empty();
+    }
+    Section s = section.get();
+    SynchronousSpec.Method method = b.required(s, "method")
+        .map(n -> v.oneOf(n, s.field("method"), SynchronousSpec.Method.class, SynchronousSpec.Method::yamlName))
+        .orElse(null);
+    Optional<YamlNode> numberNode = b.required(s, "number");
+    Long number = numberNode.map(n -> v.wholeNumber(n, s.field("number"))).orElse(null);
+    Optional<YamlNode> strictNode = b.optional(s, "strict");
+    Boolean strict = strictNode.isPresent() ? v.bool(strictNode.get(), s.field("strict")) : Boolean.TRUE;
+    if (Boolean.FALSE.equals(strict)) {
+      b.problem(strictNode.get().location(), s.field("strict"),
+          "false (fall back to asynchronous when too few standbys stream) is not supported yet; leave it out or write true");
+      return Optional.empty();
+    }
+    if (method == null || number == null || strict == null) {
+      return Optional.empty();
+    }
+    if (peers.stream().anyMatch(p -> p.name() == null || p.role() == null)) {
+      return Optional.empty(); // a peer is wrong: reported already, and the count below would guess
+    }
+    List<String> eligible = peers.stream().filter(p -> !p.nosync()).map(PeerFacts::name).toList();
+    long standbys = peers.stream().filter(p -> !p.nosync() && p.role() == PeerRole.REPLICA).count();
+    SourceLocation at = numberNode.get().location();
+    if (number < 1) {
+      b.problem(at, s.field("number"), "must be 1 or more, got " + number
+          + "; leave replication.synchronous out for asynchronous replication");
+      return Optional.empty();
+    }
+    if (number > standbys) {
+      b.problem(at, s.field("number"), "is " + number + ", but only " + standbys
+          + " replica peer(s) may be synchronous (peers with nosync: true are left out); commits would wait forever");
+      return Optional.empty();
+    }
+    return Optional.of(new SynchronousSpec(method, number.intValue(), strict, eligible));
   }
 
   /** The replication user must be listed under roles (at {@code indexByName}) with login and replication. */

@@ -98,6 +98,8 @@ final class ReplicationStep implements PlanStep {
             row.get().state() + (row.get().replayLsn() == null ? " (nothing replayed yet)" : ""), remedy, "");
       }
     }
+    SynchronousStandbys.commitsWaiting(plan.desired(), server.replication().senders()).ifPresent(why -> plan.drift(
+        DriftKind.REPLICATION, "synchronous commit", "enough standbys stream", why, "start a standby", plan.desired().where("replication.synchronous")));
   }
 
   private static void planReceiverHealth(PlanBuilder plan, ServerFact.Running server) {

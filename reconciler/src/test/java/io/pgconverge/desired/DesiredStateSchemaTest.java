@@ -39,6 +39,7 @@ class DesiredStateSchemaTest {
     assertThat(keys(def("postgres"))).containsExactlyElementsOf(DesiredStateKeys.POSTGRES);
     assertThat(keys(def("role"))).containsExactlyElementsOf(DesiredStateKeys.ROLE);
     assertThat(keys(def("replication"))).containsExactlyElementsOf(DesiredStateKeys.REPLICATION);
+    assertThat(keys(def("synchronous"))).containsExactlyElementsOf(DesiredStateKeys.SYNCHRONOUS);
     assertThat(keys(def("policy"))).containsExactlyElementsOf(DesiredStateKeys.POLICY);
     assertThat(keys(def("window"))).containsExactlyElementsOf(DesiredStateKeys.WINDOW);
     assertThat(keys(def("schedule"))).containsExactlyElementsOf(DesiredStateKeys.SCHEDULE);
@@ -46,7 +47,7 @@ class DesiredStateSchemaTest {
 
   @Test
   void forbidsOtherKeysInEveryObject() {
-    for (String name : List.of("peer", "postgres", "role", "replication", "policy", "window", "schedule")) {
+    for (String name : List.of("peer", "postgres", "role", "replication", "synchronous", "policy", "window", "schedule")) {
       assertThat(def(name).path("additionalProperties").asBoolean(true)).as(name).isFalse();
     }
   }

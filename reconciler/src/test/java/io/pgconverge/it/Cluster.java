@@ -57,6 +57,7 @@ public final class Cluster implements AutoCloseable {
   private final Set<String> secrets = new LinkedHashSet<>();
   private boolean slots = true;
   private String reclone;
+  private String synchronous;
   private TestCertificates certificates;
 
   private Cluster(NetnsLab lab, Path root, int outsiders) {
@@ -220,6 +221,15 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
+   * {@code replication.synchronous} as a YAML flow mapping ({@code "{method: any, number: 1}"};
+   * null leaves it out: asynchronous); call {@link #writeDesired()} after a change.
+   */
+  public Cluster synchronous(String section) {
+    this.synchronous = section;
+    return this;
+  }
+
+  /**
    * {@code policy.reclone} ({@code never} or {@code move-aside}; null leaves it out, the
    * default); call {@link #writeDesired()} after a change.
    */
@@ -285,7 +295,8 @@ public final class Cluster implements AutoCloseable {
         .append(DesiredStateFile.quote(passwordFile())).append("}\n");
     y.append("replication: {user: replicator, password_file: ")
         .append(DesiredStateFile.quote(passwordFile()))
-        .append(", slots: ").append(slots).append("}\n");
+        .append(", slots: ").append(slots)
+        .append(synchronous == null ? "" : ", synchronous: " + synchronous).append("}\n");
     y.append("policy: {restart: never")
         .append(reclone == null ? "" : ", reclone: " + reclone).append("}\n");
     return y.toString();

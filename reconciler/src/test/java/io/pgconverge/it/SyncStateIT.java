@@ -29,7 +29,7 @@ class SyncStateIT {
   @Test
   void statusShowsQuorumStandbysThenTheSynchronousAndThePotentialOne() throws Exception {
     try (Cluster cluster = Cluster.create(3)) {
-      cluster.settings().put("synchronous_standby_names", "ANY 1 (node2, node3)");
+      cluster.synchronous("{method: any, number: 1}");
       cluster.writeDesired();
       cluster.apply(cluster.primary()).assertExit(2);
       for (ClusterNode r : cluster.replicas()) {
@@ -45,7 +45,7 @@ class SyncStateIT {
       assertThat(byPeer(JSON.readTree(status.stdout()).path("replication"), "peer"))
           .containsEntry("node2", "quorum").containsEntry("node3", "quorum");
 
-      cluster.settings().put("synchronous_standby_names", "FIRST 1 (node2, node3)");
+      cluster.synchronous("{method: first, number: 1}");
       cluster.writeDesired();
       cluster.apply(primary).assertExit(2);
       cluster.await(primary, "select string_agg(sync_state, ',' order by application_name) from pg_stat_replication",
