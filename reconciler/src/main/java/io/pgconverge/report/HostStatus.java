@@ -9,6 +9,7 @@ import io.pgconverge.observe.ServerFact;
 import io.pgconverge.observe.WalReceiverRow;
 import io.pgconverge.plan.Plan;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +81,11 @@ public record HostStatus(
         }
       }
     }
-    List<String> waiting = plan.refusals().stream().map(Refusal::message).toList();
+    List<String> waiting = new ArrayList<>(plan.refusals().stream().map(Refusal::message).toList());
+    if (server instanceof ServerFact.Running r && !r.inRecovery()) {
+      // strict synchronous replication with too few standbys: every commit waits, and says so here
+      SynchronousStandbys.commitsWaiting(desired, r.replication().senders()).ifPresent(waiting::add);
+    }
     return new HostStatus(desired.self(), desired.selfPeer().role().yamlName(), state, recovery, timeline, replicas, receiver,
         waiting, plan.drifts().size(), plan.pendingRestarts());
   }

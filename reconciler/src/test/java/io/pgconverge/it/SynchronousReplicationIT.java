@@ -51,7 +51,8 @@ class SynchronousReplicationIT {
           .isEqualTo("1");
 
       ProcessResult status = cluster.pgconverge(primary, "status", "--config", primary.desiredStateFile().toString());
-      assertThat(status.output()).as(status.describe()).contains("node2        -                not connected");
+      assertThat(status.output()).as(status.describe()).contains("node2        -                not connected")
+          .contains("waiting    commits wait for standbys: 0 of the 1 needed stream");
       ProcessResult check = cluster.check(primary);
       assertThat(check.output()).as(check.describe()).contains("commits wait for standbys: 0 of the 1 needed stream");
 
