@@ -89,6 +89,7 @@ public final class NetnsLab implements AutoCloseable {
     NetnsLab lab = new NetnsLab(runId, subnet, hosts, true, null);
     try {
       lab.build();
+      lab.closeOnExit();
       return lab;
     } catch (RuntimeException | AssertionError e) {
       try {
@@ -125,6 +126,20 @@ public final class NetnsLab implements AutoCloseable {
       ip("-n", ns, "addr", "add", address(i) + "/24", "dev", "eth0");
       ip("-n", ns, "link", "set", "eth0", "up");
     }
+  }
+
+  /**
+   * A test JVM that ends without closing the lab (a failsafe timeout, Ctrl-C: anything but
+   * SIGKILL) still kills the processes in its namespaces and deletes them.
+   */
+  private void closeOnExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        close();
+      } catch (RuntimeException e) {
+        System.err.println("could not remove the namespaces of " + this + ": " + e.getMessage());
+      }
+    }, "netns-lab-" + runId));
   }
 
   private static void ip(String... args) {
@@ -261,7 +276,7 @@ public final class NetnsLab implements AutoCloseable {
    * everything.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
