@@ -97,11 +97,7 @@ public final class EtcdCluster implements AutoCloseable {
         c.clientCert = c.certs.clientWithoutCommonName("pgconverge");
         c.clientCertWithCommonName = c.certs.client("pgconverge-cn");
       }
-      for (int i = 0; i < 3; i++) {
-        c.launch(i, "new");
-      }
-      c.awaitHealthy(List.of(0, 1, 2));
-      return c;
+      return c.launchAll();
     } catch (IOException | RuntimeException e) {
       c.close();
       throw e;
@@ -129,11 +125,7 @@ public final class EtcdCluster implements AutoCloseable {
       for (int i = 1; i <= 3; i++) {
         c.members.add(new Member("etcd" + i, 2378 + i, 2479 + i));
       }
-      for (int i = 0; i < 3; i++) {
-        c.launch(i, "new");
-      }
-      c.awaitHealthy(List.of(0, 1, 2));
-      return c;
+      return c.launchAll();
     } catch (IOException | RuntimeException e) {
       c.close();
       throw e;
@@ -165,6 +157,15 @@ public final class EtcdCluster implements AutoCloseable {
     }
     String v = r.stdout().strip();
     return v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  /** Launches the three members as a new cluster and waits until every one is healthy. */
+  private EtcdCluster launchAll() throws IOException {
+    for (int i = 0; i < 3; i++) {
+      launch(i, "new");
+    }
+    awaitHealthy(List.of(0, 1, 2));
+    return this;
   }
 
   private static int freePort() throws IOException {
