@@ -34,6 +34,9 @@ public final class EtcdCluster implements AutoCloseable {
   private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(30);
 
   private final Path dir;
+  /** Set when the members run inside a lab host's network namespace ({@link #startIn}); null: the root namespace, 127.0.0.1. */
+  private final NetnsLab lab;
+  private final int host;
   private final String token = "pgconverge-it-" + UUID.randomUUID();
   private final List<Member> members = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -58,7 +61,13 @@ public final class EtcdCluster implements AutoCloseable {
   private TestCertificates.Pair clientCertWithCommonName;
 
   private EtcdCluster(Path dir, boolean tls) {
+    this(dir, tls, null, 0);
+  }
+
+  private EtcdCluster(Path dir, boolean tls, NetnsLab lab, int host) {
     this.dir = dir;
+    this.lab = lab;
+    this.host = host;
     this.certs = tls ? TestCertificates.authority(dir.resolve("tls")) : null;
   }
 
@@ -88,15 +97,75 @@ public final class EtcdCluster implements AutoCloseable {
         c.clientCert = c.certs.clientWithoutCommonName("pgconverge");
         c.clientCertWithCommonName = c.certs.client("pgconverge-cn");
       }
-      for (int i = 0; i < 3; i++) {
-        c.launch(i, "new");
-      }
-      c.awaitHealthy(List.of(0, 1, 2));
-      return c;
+      return c.launchAll();
     } catch (IOException | RuntimeException e) {
       c.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts three members serving plain HTTP inside lab host {@code host}'s network namespace (an
+   * outsider of a {@link Cluster}: {@code Cluster.create(nodes, 1)} and {@code
+   * cluster.outsiderHost(1)}), listening on that host's address, so that daemons running inside
+   * the nodes' namespaces reach them. Each member is {@code ip netns exec <ns> /usr/bin/etcd ...}
+   * (ip execs: the PID is etcd's, so freeze, kill and close still work by PID). The namespace is
+   * new, so fixed ports (2379-2381 client, 2480-2482 peer) are free in it. The test JVM never
+   * connects to the namespace's address: health and {@link #etcdctl} run inside the namespace.
+   */
+  public static EtcdCluster startIn(NetnsLab lab, int host) throws IOException {
+    if (!Files.isExecutable(ETCD)) {
+      throw new IllegalStateException(ETCD + " missing: install Debian's etcd-server (see .ci/run)");
+    }
+    if (!lab.isolated()) {
+      throw new IllegalStateException("etcd in a namespace needs an isolated lab: " + lab.fallbackReason().orElse(""));
+    }
+    EtcdCluster c = new EtcdCluster(Files.createTempDirectory("pgconverge-etcd-"), false, lab, host);
+    try {
+      for (int i = 1; i <= 3; i++) {
+        c.members.add(new Member("etcd" + i, 2378 + i, 2479 + i));
+      }
+      return c.launchAll();
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** The address the members listen on: the lab host's, or 127.0.0.1. */
+  private String address() {
+    return lab == null ? "127.0.0.1" : lab.address(host);
+  }
+
+  /**
+   * Runs {@code etcdctl --endpoints <all> args} (v3 API) where the members are: inside their
+   * namespace, or in the root namespace for loopback members; bounded by 20 s. Needs Debian's
+   * etcd-client.
+   */
+  public ProcessResult etcdctl(String... args) {
+    List<String> argv = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints",
+        String.join(",", endpoints().stream().map(URI::toString).toList()), "--command-timeout=5s"));
+    argv.addAll(List.of(args));
+    return Processes.run(lab == null ? argv : lab.command(host, argv), java.util.Map.of("ETCDCTL_API", "3"), Duration.ofSeconds(20));
+  }
+
+  /** The value of {@code key} as etcdctl reads it (linearizable), empty when there is none. */
+  public Optional<String> value(String key) {
+    ProcessResult r = etcdctl("get", "--print-value-only", key);
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("etcdctl get " + key + " failed: " + r);
+    }
+    String v = r.stdout().strip();
+    return v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  /** Launches the three members as a new cluster and waits until every one is healthy. */
+  private EtcdCluster launchAll() throws IOException {
+    for (int i = 0; i < 3; i++) {
+      launch(i, "new");
+    }
+    awaitHealthy(List.of(0, 1, 2));
+    return this;
   }
 
   private static int freePort() throws IOException {
@@ -107,15 +176,16 @@ public final class EtcdCluster implements AutoCloseable {
 
   private void launch(int i, String state) throws IOException {
     Member m = members.get(i);
+    String a = address();
     String initialCluster = String.join(",",
-        members.stream().map(x -> x.name + "=http://127.0.0.1:" + x.peerPort).toList());
+        members.stream().map(x -> x.name + "=http://" + a + ":" + x.peerPort).toList());
     List<String> cmd = new ArrayList<>(List.of(ETCD.toString(),
         "--name", m.name,
         "--data-dir", dir.resolve(m.name).toString(),
-        "--listen-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
-        "--advertise-client-urls", scheme() + "://127.0.0.1:" + m.clientPort,
-        "--listen-peer-urls", "http://127.0.0.1:" + m.peerPort,
-        "--initial-advertise-peer-urls", "http://127.0.0.1:" + m.peerPort,
+        "--listen-client-urls", scheme() + "://" + a + ":" + m.clientPort,
+        "--advertise-client-urls", scheme() + "://" + a + ":" + m.clientPort,
+        "--listen-peer-urls", "http://" + a + ":" + m.peerPort,
+        "--initial-advertise-peer-urls", "http://" + a + ":" + m.peerPort,
         "--initial-cluster", initialCluster,
         "--initial-cluster-state", state,
         "--initial-cluster-token", token,
@@ -129,7 +199,7 @@ public final class EtcdCluster implements AutoCloseable {
           "--trusted-ca-file", own.caFile().toString(), "--client-cert-auth"));
     }
     Path log = dir.resolve(m.name + ".log");
-    m.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+    m.process = new ProcessBuilder(lab == null ? cmd : lab.command(host, cmd)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     m.frozen = false;
   }
@@ -140,7 +210,8 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** The client URLs of all three members, in member order. */
   public List<URI> endpoints() {
-    return members.stream().map(m -> URI.create(scheme() + "://127.0.0.1:" + m.clientPort)).toList();
+    String a = address();
+    return members.stream().map(m -> URI.create(scheme() + "://" + a + ":" + m.clientPort)).toList();
   }
 
   /**
@@ -239,6 +310,11 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** The member answers {@code /health} with "true" (over TLS: a linearizable read succeeds). */
   public boolean healthy(int i) {
+    if (lab != null) {
+      List<String> argv = List.of("/usr/bin/etcdctl", "--endpoints", endpoint(i).toString(), "--command-timeout=2s",
+          "endpoint", "health");
+      return Processes.run(lab.command(host, argv), java.util.Map.of("ETCDCTL_API", "3"), Duration.ofSeconds(10)).exitCode() == 0;
+    }
     if (certs != null) {
       try {
         EtcdClient c = EtcdClient.open(new EtcdSettings(List.of(endpoint(i)), Duration.ofSeconds(1),
