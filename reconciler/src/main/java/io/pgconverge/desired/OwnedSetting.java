@@ -39,7 +39,8 @@ public enum OwnedSetting {
       d -> "replication.slots"),
   SYNCHRONOUS_STANDBY_NAMES("synchronous_standby_names", "replication.synchronous and peers[].nosync (on the primary)",
       d -> d.selfPeer().role() == PeerRole.PRIMARY
-          ? d.replication().flatMap(ReplicationSpec::synchronous).map(s -> s.standbyNames(d.self())) : Optional.empty(),
+          ? d.replication().flatMap(ReplicationSpec::synchronous).map(s -> s.degraded() ? "" : s.standbyNames(d.self()))
+          : Optional.empty(),
       d -> d.where("replication.synchronous")),
   /** Never written (the server is started with the config directory); only refused in postgres.settings. */
   CONFIG_FILE("config_file", "postgres.config", d -> Optional.empty(), d -> "postgres.config");

@@ -91,11 +91,6 @@ final class ReplicationBinder {
     Long number = numberNode.map(n -> v.wholeNumber(n, s.field("number"))).orElse(null);
     Optional<YamlNode> strictNode = b.optional(s, "strict");
     Boolean strict = strictNode.isPresent() ? v.bool(strictNode.get(), s.field("strict")) : Boolean.TRUE;
-    if (Boolean.FALSE.equals(strict)) {
-      b.problem(strictNode.get().location(), s.field("strict"),
-          "false (fall back to asynchronous when too few standbys stream) is not supported yet; leave it out or write true");
-      return Optional.empty();
-    }
     if (method == null || number == null || strict == null) {
       return Optional.empty();
     }

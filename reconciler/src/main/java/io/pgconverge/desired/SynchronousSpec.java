@@ -14,8 +14,11 @@ import java.util.stream.Collectors;
  * @param strict true (default): never fall back to asynchronous; writes wait instead
  * @param eligible the peers that may be synchronous (every peer without {@code nosync: true}), in
  *     the order of {@code peers}
+ * @param degraded true only in the copy the planner makes when {@code strict} is false and fewer
+ *     than {@code number} eligible standbys stream: the primary then writes
+ *     synchronous_standby_names empty (asynchronous) until enough stream again; never from the file
  */
-public record SynchronousSpec(Method method, int number, boolean strict, List<String> eligible) {
+public record SynchronousSpec(Method method, int number, boolean strict, List<String> eligible, boolean degraded) {
   /** The two methods of synchronous_standby_names. */
   public enum Method {
     ANY,
@@ -29,6 +32,16 @@ public record SynchronousSpec(Method method, int number, boolean strict, List<St
 
   public SynchronousSpec {
     eligible = List.copyOf(eligible);
+  }
+
+  /** As the desired-state file declares it: not degraded. */
+  public SynchronousSpec(Method method, int number, boolean strict, List<String> eligible) {
+    this(method, number, strict, eligible, false);
+  }
+
+  /** This section with the primary dropped to asynchronous (only for {@code strict: false}). */
+  public SynchronousSpec asDegraded() {
+    return new SynchronousSpec(method, number, strict, eligible, true);
   }
 
   /**

@@ -15,6 +15,7 @@ import io.pgconverge.plan.ManagedFiles;
 import io.pgconverge.plan.Plan;
 import io.pgconverge.plan.PlanContext;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.SynchronousStandbys;
 import io.pgconverge.report.HostStatus;
 import io.pgconverge.report.RunEvents;
 import io.pgconverge.report.RunReport;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -83,12 +85,14 @@ public final class Reconciler {
     List<String> previousActions = List.of();
     List<RunStatus.ReplicationPeer> replication = List.of();
     RunStatus.ServerView seenServer = RunStatus.ServerView.UNKNOWN;
+    Optional<SynchronousStandbys.Decision> synchronous = Optional.empty();
     for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
       Facts facts = ports.observe().apply(desired);
       Plan plan = ports.planner().plan(desired, facts, context);
       HostStatus seen = HostStatus.of(desired, facts, plan);
       replication = RunReport.replicationOf(seen, desired.primary().name());
       seenServer = RunStatus.ServerView.of(seen);
+      synchronous = seen.synchronous();
       for (Drift d : plan.drifts()) {
         if (drifts.putIfAbsent(d.kind() + " " + d.subject(), d) == null) {
           events.drift(d);
@@ -121,7 +125,7 @@ public final class Reconciler {
       }
     }
     return new RunReport(runId, checkOnly, desired.source(), start, Duration.ofNanos(System.nanoTime() - t0),
-        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication, seenServer);
+        List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication, seenServer, synchronous);
   }
 
   /**

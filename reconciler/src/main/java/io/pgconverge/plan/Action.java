@@ -67,8 +67,9 @@ public sealed interface Action {
       return "promote this server to primary (" + proof + ")";
     }
 
+    /** Its new postgresql.conf (synchronous_standby_names) written and loaded first: a failure there stops it. */
     public Set<Stage> needs() {
-      return Set.of(Stage.SERVER);
+      return Set.of(Stage.SERVER, Stage.CONFIG_FILES);
     }
 
     public Optional<Stage> provides() {

@@ -34,6 +34,7 @@ final class PlanBuilder {
   private boolean bootstrap;
   private boolean passfileChecked;
   private boolean hbaRecordsChanged;
+  private Action.Promote promotion;
 
   PlanBuilder(DesiredState desired, Facts facts, PlanContext context) {
     this.desired = desired;
@@ -104,6 +105,15 @@ final class PlanBuilder {
 
   void hbaRecordsChanged(boolean changed) {
     this.hbaRecordsChanged = changed;
+  }
+
+  /** A promotion {@link RoleChangeStep} decided, for {@link PromoteStep} to plan once the settings are loaded. */
+  void promoteAfterSettings(Action.Promote promote) {
+    this.promotion = promote;
+  }
+
+  Optional<Action.Promote> promotion() {
+    return Optional.ofNullable(promotion);
   }
 
   /** "peers[i].role (file:line:col)" of this host's peer entry: where a role change was asked for. */

@@ -18,13 +18,15 @@ import java.util.List;
  *   <li>{@link DataDirectoryStep}: foreign content refused (stop); missing or empty: initdb, or
  *       pg_basebackup on a replica; a replica's copy of another cluster refused (stop).
  *   <li>{@link ServerReachableStep}: a server that runs but does not answer is refused.
- *   <li>{@link RoleChangeStep}: promotion on proof only, stepping down, rejoining with pg_rewind.
+ *   <li>{@link RoleChangeStep}: promotion on proof only (decided here, planned by {@link PromoteStep}),
+ *       stepping down, rejoining with pg_rewind.
  *   <li>{@link PostgresqlConfStep}: postgresql.conf rendered, compared, validated, written.
  *   <li>{@link HbaFileStep}: pg_hba.conf rendered, compared record by record, written.
  *   <li>{@link AlterSystemStep}: ALTER SYSTEM overrides of managed settings reset.
  *   <li>{@link StandbyStep}: a replica's passfile, standby.signal, hot-standby minimums.
  *   <li>{@link ServerStartStep}: a stopped or crashed server started.
  *   <li>{@link LiveSettingsStep}: live values reloaded, restarted or reported pending.
+ *   <li>{@link PromoteStep}: the promotion decided above, once the new settings are loaded.
  *   <li>{@link RolesStep}: roles created and altered, passwords set, pg_rewind's role.
  *   <li>{@link ReplicationStep}: slots and streaming health.
  * </ol>
@@ -50,6 +52,7 @@ public final class Planner {
       new StandbyStep(),
       new ServerStartStep(),
       new LiveSettingsStep(),
+      new PromoteStep(),
       new RolesStep(),
       new ReplicationStep());
 
@@ -60,9 +63,13 @@ public final class Planner {
     return plan(desired, facts, PlanContext.DEFAULT);
   }
 
-  /** Plans the convergence of this host at the moment {@code context} describes; has no side effects. */
+  /**
+   * Plans the convergence of this host at the moment {@code context} describes; has no side
+   * effects. The steps see {@code desired} as {@link SynchronousStandbys#effective} makes it (under
+   * {@code strict: false} with too few standbys streaming, synchronous_standby_names empty).
+   */
   public static Plan plan(DesiredState desired, Facts facts, PlanContext context) {
-    PlanBuilder builder = new PlanBuilder(desired, facts, context);
+    PlanBuilder builder = new PlanBuilder(SynchronousStandbys.effective(desired, facts.server()), facts, context);
     for (PlanStep step : STEPS) {
       if (step.plan(builder) == PlanStep.Next.STOP) {
         break;

@@ -22,7 +22,8 @@ import java.util.Optional;
  *       work on a standby, so a replica that follows early finds its slot and crosses to the new
  *       timeline at once); then promote on proof only: the former primary answers and is in
  *       recovery, its host refuses the connection (no server), or the desired state no longer lists
- *       it. Silence is not proof: without proof, refuse and stop.
+ *       it. Silence is not proof: without proof, refuse and stop. The promotion itself is planned
+ *       by {@link PromoteStep}, after postgresql.conf is written and loaded.
  *   <li>Desired replica, server accepting writes: a primary of another system is refused and left
  *       running (stop); otherwise stop it cleanly, and stop planning: the next pass rejoins it.
  *   <li>Desired replica, server stopped without standby.signal (a former primary): while the new
@@ -59,7 +60,7 @@ final class RoleChangeStep implements PlanStep {
       return Next.STOP;
     }
     plan.drift(DriftKind.SERVER, "role", "primary", "replica (in recovery)", "promote", plan.selfField("role"));
-    plan.add(new Action.Promote(proof.get()));
+    plan.promoteAfterSettings(new Action.Promote(proof.get()));
     return Next.CONTINUE;
   }
 

@@ -5,30 +5,101 @@ import io.pgconverge.desired.OwnedSetting;
 import io.pgconverge.desired.ReplicationSpec;
 import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.observe.ReplicationRow;
+import io.pgconverge.observe.ServerFact;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The value of {@code synchronous_standby_names} this host must have, from {@code
- * replication.synchronous}. Pure: the desired state alone decides it.
+ * replication.synchronous} and, under {@code strict: false}, from the standbys that stream now.
+ * Pure: the desired state and the observed {@code pg_stat_replication} decide it.
  *
- * <ul>
+ * <ol>
  *   <li>No synchronous section, or this host is a replica: no value (the setting is left out of
  *       postgresql.conf, so the server has its default, empty: asynchronous).
  *   <li>This host is the primary: {@code ANY n ("a", "b")} or {@code FIRST n ("a", "b")} over the
  *       eligible peers (no {@code nosync: true}) other than itself, in the order of {@code peers}.
  *       The names are the application names each replica's primary_conninfo sets (its peer name),
  *       double-quoted so that names with '-' or '.' parse.
- * </ul>
+ *   <li>{@code strict: false}, the server runs (a primary, or a standby about to be promoted) and
+ *       fewer than {@code number} of the listed standbys stream to it ({@link
+ *       ReplicationRow#streaming}): degraded, the value is empty (asynchronous) until enough stream
+ *       again; then the declared list comes back (a reload). A server that is not running is not
+ *       judged: the declared list. {@code strict: true} never degrades: commits wait instead.
+ * </ol>
  */
 public final class SynchronousStandbys {
   public static final String SETTING = "synchronous_standby_names";
 
   private SynchronousStandbys() {}
 
-  /** The value for this host, or empty when the setting is not written. */
+  /**
+   * What the primary writes and why.
+   *
+   * @param declared the list the desired state asks for ({@code ANY 1 ("a", "b")})
+   * @param effective the value written: {@code declared}, or empty while degraded
+   * @param streaming the listed standbys that stream now (empty when the server is not running)
+   * @param missing the listed standbys that do not
+   */
+  public record Decision(String declared, String effective, boolean strict, int number, List<String> streaming,
+      List<String> missing) {
+    public Decision {
+      streaming = List.copyOf(streaming);
+      missing = List.copyOf(missing);
+    }
+
+    /** True when the primary dropped to asynchronous ({@code strict: false}, too few standbys stream). */
+    public boolean degraded() {
+      return !declared.equals(effective);
+    }
+
+    /** One line for the log and the status file; empty when not degraded. */
+    public String reason() {
+      if (!degraded()) {
+        return "";
+      }
+      return "synchronous replication degraded to asynchronous: " + streaming.size() + " of the " + number
+          + " standby(s) needed stream" + (missing.isEmpty() ? "" : " (not streaming: " + String.join(", ", missing) + ")")
+          + "; strict: false, so commits are acknowledged without waiting for a standby and a failover now may lose them";
+    }
+  }
+
+  /** The declared value for this host, or empty when the setting is not written. */
   public static Optional<String> of(DesiredState desired) {
     return OwnedSetting.SYNCHRONOUS_STANDBY_NAMES.value(desired);
+  }
+
+  /**
+   * The decision on the desired primary with a synchronous section, over what {@code server}
+   * reports; empty on a replica or without the section.
+   */
+  public static Optional<Decision> decide(DesiredState desired, ServerFact server) {
+    Optional<SynchronousSpec> spec = desired.replication().flatMap(ReplicationSpec::synchronous);
+    Optional<String> declared = of(desired);
+    if (spec.isEmpty() || declared.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> listed = listed(desired, spec.get());
+    if (!(server instanceof ServerFact.Running r)) {
+      return Optional.of(new Decision(declared.get(), declared.get(), spec.get().strict(), spec.get().number(), List.of(), listed));
+    }
+    List<String> streaming = listed.stream().filter(n -> streams(r.replication().senders(), n)).toList();
+    List<String> missing = listed.stream().filter(n -> !streaming.contains(n)).toList();
+    boolean degraded = !spec.get().strict() && streaming.size() < spec.get().number();
+    return Optional.of(new Decision(declared.get(), degraded ? "" : declared.get(), spec.get().strict(), spec.get().number(),
+        streaming, missing));
+  }
+
+  /** {@code desired} as the planner must render it: with the primary degraded when {@link #decide} says so. */
+  static DesiredState effective(DesiredState desired, ServerFact server) {
+    if (decide(desired, server).filter(Decision::degraded).isEmpty()) {
+      return desired;
+    }
+    Optional<ReplicationSpec> replication = desired.replication().map(r -> new ReplicationSpec(r.user(), r.passwordFile(),
+        r.slots(), r.synchronous().map(SynchronousSpec::asDegraded)));
+    return new DesiredState(desired.source(), desired.version(), desired.cluster(), desired.self(), desired.peers(),
+        desired.postgres(), desired.roles(), replication, desired.policy(), desired.locations(), desired.schedule(),
+        desired.failover());
   }
 
   /**
@@ -37,15 +108,24 @@ public final class SynchronousStandbys {
    */
   public static Optional<String> commitsWaiting(DesiredState desired, List<ReplicationRow> senders) {
     Optional<SynchronousSpec> spec = desired.replication().flatMap(ReplicationSpec::synchronous);
-    if (of(desired).isEmpty() || spec.isEmpty()) {
+    if (of(desired).isEmpty() || spec.isEmpty() || !spec.get().strict()) {
       return Optional.empty();
     }
-    List<String> listed = spec.get().eligible().stream().filter(n -> !n.equals(desired.self())).toList();
-    long streaming = senders.stream().filter(r -> r.streaming() && listed.contains(r.applicationName())).count();
+    List<String> listed = listed(desired, spec.get());
+    long streaming = listed.stream().filter(n -> streams(senders, n)).count();
     if (streaming >= spec.get().number()) {
       return Optional.empty();
     }
     return Optional.of("commits wait for standbys: " + streaming + " of the " + spec.get().number()
         + " needed stream (" + String.join(", ", listed) + "); strict, so writes block until one is back");
+  }
+
+  /** The standbys synchronous_standby_names lists on this primary, in the order of peers. */
+  private static List<String> listed(DesiredState desired, SynchronousSpec spec) {
+    return spec.eligible().stream().filter(n -> !n.equals(desired.self())).toList();
+  }
+
+  private static boolean streams(List<ReplicationRow> senders, String name) {
+    return senders.stream().anyMatch(r -> r.streaming() && name.equals(r.applicationName()));
   }
 }

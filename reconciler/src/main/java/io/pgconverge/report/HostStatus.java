@@ -31,7 +31,8 @@ public record HostStatus(
     Optional<WalReceiverRow> walReceiver,
     List<String> waitingFor,
     int drift,
-    List<String> pendingRestart) {
+    List<String> pendingRestart,
+    Optional<SynchronousStandbys.Decision> synchronous) {
 
   /**
    * One replica peer as the primary sees it; {@code state} is "not connected" when it has no
@@ -87,7 +88,7 @@ public record HostStatus(
       SynchronousStandbys.commitsWaiting(desired, r.replication().senders()).ifPresent(waiting::add);
     }
     return new HostStatus(desired.self(), desired.selfPeer().role().yamlName(), state, recovery, timeline, replicas, receiver,
-        waiting, plan.drifts().size(), plan.pendingRestarts());
+        waiting, plan.drifts().size(), plan.pendingRestarts(), SynchronousStandbys.decide(desired, server));
   }
 
   /** A plain-text table for a terminal. */
@@ -101,6 +102,8 @@ public record HostStatus(
     for (String w : waitingFor) {
       sb.append(String.format("%-10s %s%n", "waiting", w));
     }
+    synchronous.filter(SynchronousStandbys.Decision::degraded)
+        .ifPresent(d -> sb.append(String.format("%-10s %s%n", "degraded", d.reason())));
     sb.append(String.format("%-10s %s%n", "drift", drift == 0 ? "none" : drift + " item(s): pgconverge check lists them"));
     if (!pendingRestart.isEmpty()) {
       sb.append(String.format("%-10s %s%n", "pending", "restart for " + String.join(", ", pendingRestart)));

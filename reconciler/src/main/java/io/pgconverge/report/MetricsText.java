@@ -98,6 +98,11 @@ public final class MetricsText {
       b.append("pgconverge_replication_sync{peer=\"").append(label(p.peer())).append("\",state=\"").append(label(p.syncState()))
           .append("\"} ").append(p.synchronous() ? "1" : "0").append('\n');
     }
+    if (s.synchronous().isPresent()) {
+      gauge(b, "pgconverge_replication_synchronous_degraded",
+          "1 when the primary dropped to asynchronous (replication.synchronous.strict: false, too few standbys stream), else 0.",
+          s.synchronous().get().degraded() ? "1" : "0");
+    }
     gauge(b, "pgconverge_desired_state_valid", "1 when the desired-state file on disk is valid, else 0.",
         s.desiredState().valid() ? "1" : "0");
     gauge(b, "pgconverge_desired_state_problems", "Problems found in the desired-state file on disk (0 when it is valid).",

@@ -4,6 +4,7 @@ import io.pgconverge.apply.Outcome;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.Drift;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -59,9 +60,16 @@ public final class ReportLines {
     return out;
   }
 
-  /** The lines that close a run: the pending restarts (if any) and the summary. */
+  /** The lines that close a run: synchronous replication degraded, the pending restarts (if any) and the summary. */
   public static List<Line> end(RunReport r) {
     List<Line> out = new ArrayList<>();
+    r.synchronous().filter(SynchronousStandbys.Decision::degraded).ifPresent(d -> {
+      Map<String, Object> f = fields("synchronous-degraded", "subject", SynchronousStandbys.SETTING);
+      f.put("streaming", String.join(", ", d.streaming()));
+      f.put("missing", String.join(", ", d.missing()));
+      f.put("declared", d.declared());
+      out.add(new Line(true, d.reason(), f));
+    });
     if (!r.pendingRestarts().isEmpty()) {
       out.add(new Line(true, "pending restart: " + String.join(", ", r.pendingRestarts())
           + " need a server restart to take effect (policy.restart is never, or window and the maintenance window is"

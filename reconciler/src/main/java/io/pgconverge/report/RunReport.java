@@ -4,10 +4,12 @@ import io.pgconverge.apply.Outcome;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.Drift;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one run found and did. Holds no secret: drifts, outcomes and refusals are built from
@@ -25,7 +27,16 @@ public record RunReport(
     List<String> pendingRestarts,
     List<String> problems,
     List<RunStatus.ReplicationPeer> replication,
-    RunStatus.ServerView server) {
+    RunStatus.ServerView server,
+    Optional<SynchronousStandbys.Decision> synchronous) {
+
+  /** A report without a synchronous replication decision (no section, or a replica). */
+  public RunReport(String runId, boolean checkOnly, Path desiredState, Instant startedAt, Duration duration, List<Drift> drifts,
+      List<Outcome> outcomes, List<Refusal> refusals, List<String> pendingRestarts, List<String> problems,
+      List<RunStatus.ReplicationPeer> replication, RunStatus.ServerView server) {
+    this(runId, checkOnly, desiredState, startedAt, duration, drifts, outcomes, refusals, pendingRestarts, problems, replication,
+        server, Optional.empty());
+  }
 
   /** A report whose server role and timeline are unknown. */
   public RunReport(String runId, boolean checkOnly, Path desiredState, Instant startedAt, Duration duration, List<Drift> drifts,

@@ -3,6 +3,7 @@ package io.pgconverge.report;
 import io.pgconverge.apply.Outcome;
 import io.pgconverge.plan.Drift;
 import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param desiredState whether the file on disk is valid, and which state is being enforced
  * @param replication one entry per peer this host streams to or from (empty until replicas exist)
  * @param serverCrashRestarts how many times this run started the server again after a crash (0 or 1)
+ * @param synchronous on the primary with {@code replication.synchronous}: the declared and the
+ *     written synchronous_standby_names, and whether it is degraded to asynchronous
  */
 public record RunStatus(
     String runId,
@@ -36,7 +39,16 @@ public record RunStatus(
     DesiredStateStatus desiredState,
     List<ReplicationPeer> replication,
     ServerView server,
-    int serverCrashRestarts) {
+    int serverCrashRestarts,
+    Optional<SynchronousStandbys.Decision> synchronous) {
+
+  /** A status without a synchronous replication decision. */
+  public RunStatus(String runId, Instant startedAt, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
+      List<String> pendingRestarts, List<String> failures, DesiredStateStatus desiredState, List<ReplicationPeer> replication,
+      ServerView server, int serverCrashRestarts) {
+    this(runId, startedAt, finishedAt, result, duration, drifts, pendingRestarts, failures, desiredState, replication, server,
+        serverCrashRestarts, Optional.empty());
+  }
 
   /** A status whose server role and timeline are unknown, of a run that started no crashed server again. */
   public RunStatus(String runId, Instant startedAt, Instant finishedAt, RunResult result, Duration duration, List<Drift> drifts,
@@ -127,7 +139,8 @@ public record RunStatus(
       failures.add("refused " + r.message());
     }
     return new RunStatus(report.runId(), startedAt, finishedAt, report.result(), report.duration(), report.drifts(),
-        report.pendingRestarts(), failures, desiredState, report.replication(), report.server(), report.serverCrashRestarts());
+        report.pendingRestarts(), failures, desiredState, report.replication(), report.server(), report.serverCrashRestarts(),
+        report.synchronous());
   }
 
   /** The status while no valid desired state has been read yet: nothing was enforced. */

@@ -3,6 +3,7 @@ package io.pgconverge.report;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.pgconverge.plan.Drift;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -17,8 +18,10 @@ import java.io.UncheckedIOException;
  *   "drift": [ {"kind","subject","desired","actual","remedy"} ],
  *   "pending_restart": ["shared_buffers"], "failures": ["…"],
  *   "desired_state": {"file","valid","problems":["file:line:col: field: message"],"enforcing"},
- *   "replication": [ {"peer","state","lag_bytes","sync_state"} ] }
+ *   "replication": [ {"peer","state","lag_bytes","sync_state"} ],
+ *   "synchronous": {"declared","effective","degraded","strict","number","streaming":[…],"missing":[…],"reason"} }
  * </pre>
+ * ({@code synchronous} only on the primary of a cluster with {@code replication.synchronous})
  */
 public final class StatusFileJson {
   /** Streaming only (jackson-core): no ObjectMapper to build, so a one-shot apply stays fast. */
@@ -64,6 +67,19 @@ public final class StatusFileJson {
         g.writeEndObject();
       }
       g.writeEndArray();
+      if (s.synchronous().isPresent()) {
+        SynchronousStandbys.Decision d = s.synchronous().get();
+        g.writeObjectFieldStart("synchronous");
+        g.writeStringField("declared", d.declared());
+        g.writeStringField("effective", d.effective());
+        g.writeBooleanField("degraded", d.degraded());
+        g.writeBooleanField("strict", d.strict());
+        g.writeNumberField("number", d.number());
+        strings(g, "streaming", d.streaming());
+        strings(g, "missing", d.missing());
+        g.writeStringField("reason", d.reason());
+        g.writeEndObject();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -41,6 +41,15 @@ public final class StatusJson {
     m.put("waiting_for", s.waitingFor());
     m.put("drift", s.drift());
     m.put("pending_restart", s.pendingRestart());
+    s.synchronous().ifPresent(d -> {
+      Map<String, Object> sync = new LinkedHashMap<>();
+      sync.put("declared", d.declared());
+      sync.put("effective", d.effective());
+      sync.put("degraded", d.degraded());
+      sync.put("strict", d.strict());
+      sync.put("reason", d.reason());
+      m.put("synchronous", sync);
+    });
     m.put("last_run", lastRun);
     return m;
   }

@@ -93,10 +93,13 @@ class SynchronousBinderTest {
   }
 
   @Test
-  void strictFalseIsRefusedUntilTheFallBackToAsynchronousExists() {
-    assertThat(problems(with(BASE + "  synchronous: {method: any, number: 1, strict: false}\n"))).containsExactly(
-        "/etc/pgconverge/desired-state.yaml:17:49: replication.synchronous.strict: false (fall back to asynchronous when too few"
-            + " standbys stream) is not supported yet; leave it out or write true");
+  void strictFalseIsAcceptedAndNeverDegradedAsWritten() {
+    SynchronousSpec s = synchronous(BASE + "  synchronous: {method: any, number: 1, strict: false}\n").orElseThrow();
+
+    assertThat(s).isEqualTo(new SynchronousSpec(Method.ANY, 1, false, List.of("node1", "node2", "node3")));
+    assertThat(s.degraded()).isFalse();
+    assertThat(problems(with(BASE + "  synchronous: {method: any, number: 1, strict: nope}\n")))
+        .singleElement().asString().contains("replication.synchronous.strict");
   }
 
   @Test

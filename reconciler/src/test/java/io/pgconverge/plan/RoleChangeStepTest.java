@@ -40,6 +40,8 @@ class RoleChangeStepTest {
   void promotesOnProofAfterMakingTheSlotsOfItsReplicas() {
     PlanBuilder plan = standbyToPromote(new UpstreamFact.Asked("node1", "10.0.0.11", 5432, new PeerAnswer.Refused("Connection refused")));
     assertThat(new RoleChangeStep().plan(plan)).isEqualTo(PlanStep.Next.CONTINUE);
+    assertThat(kinds(plan)).containsExactly(Action.CreateSlot.class, Action.CreateSlot.class);
+    assertThat(new PromoteStep().plan(plan)).isEqualTo(PlanStep.Next.CONTINUE); // after the settings are loaded
     assertThat(kinds(plan)).containsExactly(Action.CreateSlot.class, Action.CreateSlot.class, Action.Promote.class);
     assertThat(plan.build().drifts()).anySatisfy(d -> assertThat(d.subject()).isEqualTo("role"));
   }
