@@ -44,6 +44,7 @@ class EtcdModeGuardsTest {
       PlanBuilder plan = standbyMadePrimary(etcd);
       assertThat(new RoleChangeStep().plan(plan)).isEqualTo(PlanStep.Next.STOP);
       assertThat(kinds(plan)).containsExactly(Action.CreateSlot.class, Action.CreateSlot.class);
+      assertThat(plan.promotion()).isEmpty();
       assertThat(plan.build().drifts()).anySatisfy(d -> assertThat(d.remedy()).contains("the failover agent promotes"));
     }
   }
@@ -52,7 +53,7 @@ class EtcdModeGuardsTest {
   void underFileModeTheSameStandbyIsPromotedOnProof() {
     PlanBuilder plan = standbyMadePrimary(PlanContext.DEFAULT);
     new RoleChangeStep().plan(plan);
-    assertThat(kinds(plan)).contains(Action.Promote.class);
+    assertThat(plan.promotion()).containsInstanceOf(Action.Promote.class);
   }
 
   @Test
