@@ -302,10 +302,13 @@ class ClusterControlIT {
     ClusterKeys keys = freshKeys();
     long lease = leaderNode1WithMembers(keys);
     ClusterControl c = control(keys);
-    assertThat(c.preferredPrimaryChanged(desired(keys, "node1"))).isInstanceOf(PreferredChange.Bootstrap.class);
+    assertThat(c.preferredPrimaryAtStart(desired(keys, "node1"))).isInstanceOf(PreferredChange.Bootstrap.class);
     assertThat(value(keys.config())).hasValue("{\"preferred\":\"node1\",\"generation\":0}");
     assertThat(operator.get(keys.failover())).as("the bootstrap fires nothing").isEmpty();
     long configRevision = operator.get(keys.config()).orElseThrow().modRevision();
+    assertThat(c.preferredPrimaryAtStart(desired(keys, "node2"))).as("a daemon started with another (maybe stale) file")
+        .isInstanceOf(PreferredChange.Unchanged.class);
+    assertThat(operator.get(keys.failover())).isEmpty();
     assertThat(c.preferredPrimaryChanged(desired(keys, "node1"))).isInstanceOf(PreferredChange.Unchanged.class);
     assertThat(operator.get(keys.config()).orElseThrow().modRevision()).as("a re-push writes nothing").isEqualTo(configRevision);
 
