@@ -125,7 +125,7 @@ class ClusterControlIT {
 
   /** node1 holds the leader key on a lease of its own; every member has published its key (as their agents would). */
   private long leaderNode1WithMembers(ClusterKeys keys) throws Exception {
-    long lease = operator.grantLease(30).id();
+    long lease = operator.grantLease(300).id(); // outlives the slowest test (whole-jar runs take seconds each)
     operator.put(keys.leader(), "node1", lease);
     operator.put(keys.initialize(), "node1", 0);
     operator.put(keys.member("node1"), "{\"role\":\"primary\",\"timeline\":1,\"lsn\":5000}", lease);
@@ -302,10 +302,13 @@ class ClusterControlIT {
     ClusterKeys keys = freshKeys();
     long lease = leaderNode1WithMembers(keys);
     ClusterControl c = control(keys);
-    assertThat(c.preferredPrimaryChanged(desired(keys, "node1"))).isInstanceOf(PreferredChange.Bootstrap.class);
+    assertThat(c.preferredPrimaryAtStart(desired(keys, "node1"))).isInstanceOf(PreferredChange.Bootstrap.class);
     assertThat(value(keys.config())).hasValue("{\"preferred\":\"node1\",\"generation\":0}");
     assertThat(operator.get(keys.failover())).as("the bootstrap fires nothing").isEmpty();
     long configRevision = operator.get(keys.config()).orElseThrow().modRevision();
+    assertThat(c.preferredPrimaryAtStart(desired(keys, "node2"))).as("a daemon started with another (maybe stale) file")
+        .isInstanceOf(PreferredChange.Unchanged.class);
+    assertThat(operator.get(keys.failover())).isEmpty();
     assertThat(c.preferredPrimaryChanged(desired(keys, "node1"))).isInstanceOf(PreferredChange.Unchanged.class);
     assertThat(operator.get(keys.config()).orElseThrow().modRevision()).as("a re-push writes nothing").isEqualTo(configRevision);
 
@@ -408,14 +411,14 @@ class ClusterControlIT {
     JsonNode e = status.path("etcd");
     assertThat(e.path("reachable").asBoolean()).as(json.describe()).isTrue();
     assertThat(e.path("leader").asText()).isEqualTo("node1");
-    assertThat(e.path("lease_ttl_seconds").asLong()).isBetween(1L, 30L);
-    assertThat(e.path("lease_granted_seconds").asLong()).isEqualTo(30);
+    assertThat(e.path("lease_ttl_seconds").asLong()).isBetween(1L, 300L);
+    assertThat(e.path("lease_granted_seconds").asLong()).isEqualTo(300);
     assertThat(e.path("paused").asBoolean()).isTrue();
     assertThat(e.path("members").path("node2").path("role").asText()).isEqualTo("replica");
     assertThat(status.path("peers")).hasSize(3);
 
     ProcessResult table = Cli.runJar(List.of("status", "--cluster", "--config", file.toString()));
-    assertThat(table.stdout()).containsPattern("leader +node1 \\(lease: \\d+ s left of 30 s, renewed \\d+ s ago\\)")
+    assertThat(table.stdout()).containsPattern("leader +node1 \\(lease: \\d+ s left of 300 s, renewed \\d+ s ago\\)")
         .containsPattern("paused +yes, by ").containsPattern("member +node2 \\{\"role\":\"replica\"");
 
     Cli.runJar(List.of("resume", "--config", file.toString())).assertExit(0);

@@ -268,9 +268,20 @@ public final class ClusterControl {
     }
   }
 
-  /** {@link #preferredPrimaryChanged(DesiredState, Optional)} without a previous file (a daemon's first state). */
+  /** {@link #preferredPrimaryChanged(DesiredState, Optional)} without a previous file: a difference from etcd's config fires. */
   public PreferredChange preferredPrimaryChanged(DesiredState desired) throws EtcdException {
     return preferredPrimaryChanged(desired, Optional.empty());
+  }
+
+  /**
+   * What a daemon calls with its first desired state: creates the config key when there is none
+   * (the bootstrap, generation 0) and fires nothing otherwise, since at start nothing says whether
+   * this file is newer than the one etcd's config came from (a host restarted with a stale file
+   * must not switch the cluster back). A push the daemon sees later goes to {@link
+   * #preferredPrimaryChanged(DesiredState, Optional)} with the previous file's preferred primary.
+   */
+  public PreferredChange preferredPrimaryAtStart(DesiredState desired) throws EtcdException {
+    return preferredPrimaryChanged(desired, Optional.of(desired.primary().name()));
   }
 
   // ---------------------------------------------------------------------------------------------
