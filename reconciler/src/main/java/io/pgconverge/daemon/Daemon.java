@@ -3,6 +3,9 @@ package io.pgconverge.daemon;
 import io.pgconverge.apply.Staging;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Schedule;
+import io.pgconverge.etcd.EtcdException;
+import io.pgconverge.failover.ClusterRequests;
+import io.pgconverge.failover.control.ClusterControl;
 import io.pgconverge.failover.runtime.FailoverLoop;
 import io.pgconverge.host.Commands;
 import io.pgconverge.host.ProcessCommands;
@@ -95,7 +98,8 @@ public final class Daemon {
   /** The failover loop under failover.mode: etcd; null otherwise. Changed only by the run thread and {@link #stop}. */
   private volatile FailoverLoop failover;
   /** The desired state the last run's roles were asked for (the file's, before the leader is applied). */
-  private DesiredState lastRolesAsked;
+  /** The preferred primary last handed to etcd's config key (run thread only); empty until that first succeeds. */
+  private Optional<String> preferredHanded = Optional.empty();
   private DesiredStateWatcher watcher;
   private int failures;
 
@@ -113,8 +117,6 @@ public final class Daemon {
    * when the state's failover section, peers or server changed.
    */
   private RoleSource.Roles roles(DesiredState desired) {
-    DesiredState previous = lastRolesAsked;
-    lastRolesAsked = desired;
     if (!desired.failover().etcdMode()) {
       closeFailover("failover.mode is file");
       return RoleSource.FILE.roles(desired);
@@ -134,24 +136,36 @@ public final class Daemon {
             "failover.mode etcd: the failover loop cannot start (" + e + "); roles are not enforced");
       }
     }
-    if (previous != null && previous != desired) {
-      preferredPrimaryChanged(previous, desired);
-    }
+    preferredPrimary(desired);
     FailoverLoop.View view = loop == null ? new FailoverLoop.View(java.util.Optional.empty(), false) : loop.view();
     return RoleSource.fromLeader(desired, view.leader(), view.holdsLeaderKey());
   }
 
   /**
-   * The one call site for h-control's ClusterControl: under failover.mode etcd a pushed file whose
-   * {@code role: primary} names another peer than the previous file is a one-shot switchover
-   * request (its generation kept in etcd). Until ClusterControl is merged, this only says so.
+   * Under failover.mode etcd the file's {@code role: primary} is the preferred primary, and a
+   * pushed file that changes it is a one-shot switchover request ({@link
+   * ClusterControl#preferredPrimaryChanged}: etcd's config key keeps its generation, so a re-push,
+   * or the same file on every host, fires it once). The first state of this daemon only creates a
+   * missing config key ({@link ClusterControl#preferredPrimaryAtStart}: a host restarted with a
+   * stale file must not switch the cluster back). An etcd that does not answer: tried again on the
+   * next run.
    */
-  private void preferredPrimaryChanged(DesiredState previous, DesiredState desired) {
-    String before = previous.primary().name();
+  private void preferredPrimary(DesiredState desired) {
     String now = desired.primary().name();
-    if (!before.equals(now)) {
-      LOG.info("failover: the file's preferred primary changed from {} to {}: a switchover request (not carried out by this"
-          + " version; use pgconverge switchover)", before, now);
+    if (preferredHanded.filter(now::equals).isPresent()) {
+      return;
+    }
+    try {
+      ClusterControl control = ClusterControl.open(desired);
+      ClusterRequests.PreferredChange change = preferredHanded.isEmpty() ? control.preferredPrimaryAtStart(desired)
+          : control.preferredPrimaryChanged(desired, preferredHanded);
+      if (change instanceof ClusterRequests.PreferredChange.Changed c) {
+        LOG.info("failover: the file's preferred primary is now {} (generation {}): {}", now, c.config().generation(),
+            c.request().isPresent() ? "a switchover to it is requested" : c.reason());
+      }
+      preferredHanded = Optional.of(now);
+    } catch (IOException | EtcdException | RuntimeException e) {
+      LOG.warn("failover: cannot hand the file's preferred primary {} to etcd ({}); tried again on the next run", now, e.toString());
     }
   }
 
