@@ -3,8 +3,10 @@ package io.pgconverge.daemon;
 import io.pgconverge.apply.Staging;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Schedule;
+import io.pgconverge.failover.runtime.FailoverLoop;
 import io.pgconverge.host.Commands;
 import io.pgconverge.host.ProcessCommands;
+import io.pgconverge.loop.RoleSource;
 import io.pgconverge.loop.RunLock;
 import io.pgconverge.loop.RunOrchestration;
 import io.pgconverge.loop.StatusFiles;
@@ -58,7 +60,13 @@ import org.slf4j.MDC;
  *       reverted); without one the daemon waits. A failed run is tried again after a backoff.
  *   <li>SIGTERM (shutdown hook): no new action starts, a running initdb/pg_basebackup is killed
  *       with its process tree, the current run ends, a staging directory left beside PGDATA is
- *       removed; the PostgreSQL server is never stopped.
+ *       removed; under {@code failover.mode: file} the PostgreSQL server is never stopped.
+ *   <li>Under {@code failover.mode: etcd} (of the last valid state) a {@link FailoverLoop} runs
+ *       beside the runs, rebuilt when the failover section, the peers or the server change and
+ *       closed when the mode goes back to file; each run enforces the holder of the leader key as
+ *       primary ({@link RoleSource#fromLeader}), and nothing while nobody holds it. SIGTERM then
+ *       stops it as Patroni does: the leader stops its server and lets the key go, a replica
+ *       revokes its lease; while paused nothing is stopped.
  * </ol>
  */
 public final class Daemon {
@@ -84,6 +92,10 @@ public final class Daemon {
   private final Commands commands = new ProcessCommands();
   private final RunOrchestration orchestration;
   private volatile Scheduler scheduler;
+  /** The failover loop under failover.mode: etcd; null otherwise. Changed only by the run thread and {@link #stop}. */
+  private volatile FailoverLoop failover;
+  /** The desired state the last run's roles were asked for (the file's, before the leader is applied). */
+  private DesiredState lastRolesAsked;
   private DesiredStateWatcher watcher;
   private int failures;
 
@@ -92,6 +104,64 @@ public final class Daemon {
     this.postmasterWatch = new PostmasterWatch(this::push);
     this.orchestration = RunOrchestration.daemon(options.config(), options.defaultSelf(),
         new StatusFiles(options.statusFile(), options.metricsFile(), true), () -> stopping, commands, postmasterWatch::watch);
+    this.orchestration.roleSource(this::roles);
+  }
+
+  /**
+   * The roles of one run (on the run thread): the file's under failover.mode: file (any failover
+   * loop is closed); under etcd the failover loop's view, starting or rebuilding the loop first
+   * when the state's failover section, peers or server changed.
+   */
+  private RoleSource.Roles roles(DesiredState desired) {
+    DesiredState previous = lastRolesAsked;
+    lastRolesAsked = desired;
+    if (!desired.failover().etcdMode()) {
+      closeFailover("failover.mode is file");
+      return RoleSource.FILE.roles(desired);
+    }
+    FailoverLoop loop = failover;
+    if (loop != null && !loop.servesFor(desired)) {
+      closeFailover("the failover section, the peers or the server changed");
+      loop = null;
+    }
+    if (loop == null && !stopping) {
+      try {
+        loop = FailoverLoop.start(desired, commands, this::pushRun);
+        failover = loop;
+      } catch (IOException | RuntimeException e) {
+        LOG.error("failover: cannot start the failover loop: {}", e.toString());
+        return new RoleSource.Roles(java.util.Optional.empty(), true, false,
+            "failover.mode etcd: the failover loop cannot start (" + e + "); roles are not enforced");
+      }
+    }
+    if (previous != null && previous != desired) {
+      preferredPrimaryChanged(previous, desired);
+    }
+    FailoverLoop.View view = loop == null ? new FailoverLoop.View(java.util.Optional.empty(), false) : loop.view();
+    return RoleSource.fromLeader(desired, view.leader(), view.holdsLeaderKey());
+  }
+
+  /**
+   * The one call site for h-control's ClusterControl: under failover.mode etcd a pushed file whose
+   * {@code role: primary} names another peer than the previous file is a one-shot switchover
+   * request (its generation kept in etcd). Until ClusterControl is merged, this only says so.
+   */
+  private void preferredPrimaryChanged(DesiredState previous, DesiredState desired) {
+    String before = previous.primary().name();
+    String now = desired.primary().name();
+    if (!before.equals(now)) {
+      LOG.info("failover: the file's preferred primary changed from {} to {}: a switchover request (not carried out by this"
+          + " version; use pgconverge switchover)", before, now);
+    }
+  }
+
+  private void closeFailover(String why) {
+    FailoverLoop loop = failover;
+    if (loop != null) {
+      failover = null;
+      LOG.info("failover: stopping the failover loop: {}", why);
+      loop.close();
+    }
   }
 
   /** Quartz's job: one at a time, it calls back into the daemon. */
@@ -161,8 +231,17 @@ public final class Daemon {
     scheduler.start();
   }
 
-  /** Fires a run as soon as the current one (if any) is over. */
+  /** Fires a run as soon as the current one (if any) is over, and a failover tick at once. */
   void push(String why) {
+    FailoverLoop loop = failover;
+    if (loop != null && !stopping) {
+      loop.wake();
+    }
+    pushRun(why);
+  }
+
+  /** Fires a run as soon as the current one (if any) is over (the failover loop's own pushes). */
+  private void pushRun(String why) {
     if (stopping || scheduler == null) {
       return;
     }
@@ -235,10 +314,15 @@ public final class Daemon {
     }
   }
 
-  /** The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up. Never stops the server. */
+  /**
+   * The shutdown hook: stop starting things, kill initdb/pg_basebackup, wait for the run, clean up.
+   * Under failover.mode file it never stops the server; under etcd the failover loop stops last
+   * (the leader's server is stopped and the key let go, unless paused).
+   */
   void stop() {
     stopping = true;
-    LOG.info("stopping: no new action starts; the PostgreSQL server keeps running");
+    LOG.info(failover == null ? "stopping: no new action starts; the PostgreSQL server keeps running"
+        : "stopping: no new action starts; failover.mode etcd: the leader stops its server and lets the leader key go");
     postmasterWatch.close();
     int killed = commands.cancelAll();
     if (killed > 0) {
@@ -254,6 +338,13 @@ public final class Daemon {
       Thread.currentThread().interrupt();
     }
     commands.cancelAll();
+    FailoverLoop loop = failover;
+    if (loop != null) {
+      failover = null;
+      if (loop.stopDaemon()) {
+        LOG.info("failover: the server is stopped and the leader key released");
+      }
+    }
     try {
       if (scheduler != null) {
         scheduler.shutdown(false);

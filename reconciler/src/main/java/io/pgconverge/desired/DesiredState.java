@@ -59,6 +59,28 @@ public record DesiredState(
     return peers.stream().filter(p -> p.role() == PeerRole.PRIMARY).findFirst().orElseThrow();
   }
 
+  /**
+   * This state with {@code peer} as the one primary and every other peer a replica: what a run
+   * enforces under {@code failover.mode: etcd} when {@code peer} holds the leader key. The file's
+   * own {@code role: primary} stays the preferred primary ({@link #primary()} of the state read).
+   * Returns this state itself when it already says so, so a converged host plans as before.
+   *
+   * @throws IllegalArgumentException when no peer is named {@code peer}
+   */
+  public DesiredState withPrimary(String peer) {
+    if (peers.stream().noneMatch(p -> p.name().equals(peer))) {
+      throw new IllegalArgumentException("no peer named " + peer);
+    }
+    if (primary().name().equals(peer)) {
+      return this;
+    }
+    List<Peer> swapped = peers.stream()
+        .map(p -> new Peer(p.name(), p.host(), p.port(), p.name().equals(peer) ? PeerRole.PRIMARY : PeerRole.REPLICA))
+        .toList();
+    return new DesiredState(source, version, cluster, self, swapped, postgres, roles, replication, policy, locations, schedule,
+        failover);
+  }
+
   /** The port this host's server listens on: its own peer entry's port. */
   public int port() {
     return selfPeer().port();

@@ -3,14 +3,8 @@ package io.pgconverge.loop;
 import io.pgconverge.host.Commands;
 import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.DesiredState;
-import io.pgconverge.host.Commands;
-import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.DesiredStateCache;
-import io.pgconverge.host.Commands;
-import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.LoadResult;
-import io.pgconverge.host.Commands;
-import io.pgconverge.host.ProcessCommands;
 import io.pgconverge.desired.Problem;
 import io.pgconverge.observe.Facts;
 import io.pgconverge.observe.HostProbe;
@@ -61,6 +55,9 @@ import org.slf4j.MDC;
  *       {@code check} and {@code status} take none. Held by another process or not takeable: one
  *       {@link LockRefusal}. A command ends with it (exit 4; apply then asks the daemon), the daemon
  *       keeps its old state and retries soon.
+ *   <li><b>Roles.</b> The daemon's {@link RoleSource}: the file's (file mode), or the holder of
+ *       etcd's leader key (etcd mode); when nobody holds it the run enforces nothing (no pass
+ *       runs, so nothing is made, promoted or started) and the status file says why.
  *   <li><b>Maintenance window.</b> Judged once per run, from the clock and the time zone, into the
  *       {@link PlanContext}: outside it a restart under {@code policy.restart: window} is planned
  *       as pending.
@@ -179,6 +176,7 @@ public final class RunOrchestration implements AutoCloseable {
   private RunLock lock;
   private Path lockedData;
   private volatile DesiredState lastValid;
+  private RoleSource roleSource = RoleSource.COMMAND;
 
   /**
    * @param config the desired-state file (the daemon reads it on every run)
@@ -199,6 +197,14 @@ public final class RunOrchestration implements AutoCloseable {
     this.terminal = terminal;
     this.onLocked = onLocked;
     this.seams = seams;
+  }
+
+  /**
+   * Who is primary for the runs ({@link RoleSource#COMMAND} until set): the daemon hands in
+   * its failover loop's view under {@code failover.mode: etcd}.
+   */
+  public void roleSource(RoleSource source) {
+    this.roleSource = source;
   }
 
   /** {@code apply} or {@code check} with the real passes. */
@@ -282,14 +288,28 @@ public final class RunOrchestration implements AutoCloseable {
       List<Problem> problems, Optional<LockRefusal> refused, boolean saveCopy) {
     boolean windowOpen = desired.policy().window()
         .map(w -> MaintenanceWindows.isOpen(w, seams.clock().instant(), seams.zone())).orElse(false);
+    RoleSource.Roles roles = roleSource.roles(desired);
+    if (roles.effective().isEmpty()) {
+      LOG.warn("{}", roles.reason());
+      Instant now = seams.clock().instant();
+      Instant began = started == null ? now : started;
+      RunStatus skipped = new RunStatus(runId, began, now, RunResult.FAILED, Duration.between(began, now), List.of(), List.of(),
+          List.of(roles.reason()), ds, List.of());
+      if (files != null) {
+        files.write(skipped);
+      }
+      return new Result(runId, problems, refused, Optional.empty(), Optional.of(skipped));
+    }
+    DesiredState file = desired;
+    desired = roles.effective().get();
     RunLog runLog = new RunLog(LOG, desired.self(), desired.cluster(), mode == Mode.CHECK, terminal, RunLog.PROGRESS_EVERY);
-    RunReport report = seams.passes().run(desired, mode == Mode.CHECK, runId, new PlanContext(windowOpen), runLog);
+    RunReport report = seams.passes().run(desired, mode == Mode.CHECK, runId, roles.context(windowOpen), runLog);
     runLog.finish(report);
     RunStatus status = RunStatus.of(report, started == null ? report.startedAt() : started, seams.clock().instant(), ds);
     if (files != null) {
       files.write(status);
       if (saveCopy) {
-        cache.textOf(desired).ifPresent(files::saveLastValid);
+        cache.textOf(file).ifPresent(files::saveLastValid);
       }
     }
     return new Result(runId, problems, refused, Optional.of(report), Optional.of(status));

@@ -14,6 +14,9 @@ import java.util.List;
  * <ol>
  *   <li>Foreign content (anything but PG_VERSION and global/pg_control, dot-files and lost+found)
  *       or an unreadable directory: refuse and stop; the data is never touched.
+ *   <li>Missing or empty, on the primary, under {@code failover.mode: etcd} while this host does
+ *       not hold the leader key: refuse and stop (the preferred primary's failover agent takes
+ *       the initialize key and the leader key first).
  *   <li>Missing or empty, on the primary: drift and {@code initdb}, built beside PGDATA and moved
  *       into place when complete; the later steps see a bootstrap (no server, no file to compare).
  *   <li>Missing or empty, on a replica: while the primary cannot be reached, refuse and stop;
@@ -39,6 +42,11 @@ final class DataDirectoryStep implements PlanStep {
     }
     if (dataDir instanceof DataDirectoryFact.Missing || dataDir instanceof DataDirectoryFact.Empty) {
       String state = dataDir instanceof DataDirectoryFact.Missing ? "missing" : "empty";
+      if (!plan.replica() && !plan.context().mayRunWritable()) {
+        plan.refuse(RefusalReason.WAITING_FOR_LEADER_KEY, "initdb of " + dataDir.path(),
+            "this host does not hold the leader key (the preferred primary takes it before it bootstraps)");
+        return Next.STOP;
+      }
       if (!plan.replica()) {
         plan.drift(DriftKind.DATA_DIRECTORY, dataDir.path().toString(), "initialized cluster", state, "initdb",
             desired.where("postgres.data"));

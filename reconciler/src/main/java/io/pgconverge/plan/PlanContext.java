@@ -5,8 +5,26 @@ package io.pgconverge.plan;
  *
  * @param restartWindowOpen true while {@code policy.window} is open: under {@code policy.restart:
  *     window} a restart is planned only then, and reported as pending otherwise
+ * @param etcdRoles true under {@code failover.mode: etcd}: the desired state's primary is the
+ *     holder of etcd's leader key, the failover agent promotes (never the plan), and a writable
+ *     server is made or started only while {@code holdsLeaderKey}
+ * @param holdsLeaderKey under {@code etcdRoles}: this host's failover agent holds the leader key
+ *     (its last renewal's deadline has not passed) as the run plans
  */
-public record PlanContext(boolean restartWindowOpen) {
+public record PlanContext(boolean restartWindowOpen, boolean etcdRoles, boolean holdsLeaderKey) {
   /** No maintenance window open: {@code window} behaves like {@code never}. */
   public static final PlanContext DEFAULT = new PlanContext(false);
+
+  /** Roles from the desired-state file alone ({@code failover.mode: file}). */
+  public PlanContext(boolean restartWindowOpen) {
+    this(restartWindowOpen, false, false);
+  }
+
+  /**
+   * True when a server without standby.signal (writable) may be made by initdb or started: always
+   * under file mode; under etcd mode only while this host holds the leader key.
+   */
+  public boolean mayRunWritable() {
+    return !etcdRoles || holdsLeaderKey;
+  }
 }

@@ -15,7 +15,8 @@ public enum RefusalReason {
   PROMOTION_BLOCKED("not promoted: the former primary is not known to be down or a replica"),
   WAITING_FOR_PRIMARY("waiting for the new primary before rejoining it"),
   PACKAGED_CLUSTER("a cluster of Debian's postgresql-common is in the way"),
-  HOT_STANDBY_SETTING("a hot standby whose value is lower than its primary's stops at its next start");
+  HOT_STANDBY_SETTING("a hot standby whose value is lower than its primary's stops at its next start"),
+  WAITING_FOR_LEADER_KEY("failover.mode etcd: a writable server is made or started only while this host holds the leader key");
 
   private final String text;
 
@@ -33,6 +34,6 @@ public enum RefusalReason {
    * not with the growing backoff of a real failure.
    */
   public boolean waitsForPeer() {
-    return this == PRIMARY_UNREACHABLE || this == PROMOTION_BLOCKED || this == WAITING_FOR_PRIMARY;
+    return this == PRIMARY_UNREACHABLE || this == PROMOTION_BLOCKED || this == WAITING_FOR_PRIMARY || this == WAITING_FOR_LEADER_KEY;
   }
 }

@@ -13,7 +13,9 @@ import java.util.Optional;
 
 /**
  * Role changes the desired state asks for: promotion on proof only, stepping down, rejoining.
- * Nothing to do during a bootstrap.
+ * Nothing to do during a bootstrap. Under {@code failover.mode: etcd} the desired state's primary
+ * is the holder of etcd's leader key, and step 1 is only the slots: the failover agent promotes,
+ * after winning the key; steps 2 and 3 are the same.
  *
  * <ol>
  *   <li>Desired primary, server in recovery: first the slots its replicas will use (physical slots
@@ -38,7 +40,7 @@ final class RoleChangeStep implements PlanStep {
     }
     ServerFact server = plan.server();
     if (server instanceof ServerFact.Running r && !plan.replica() && r.inRecovery()) {
-      return promote(plan, r);
+      return plan.context().etcdRoles() ? leaveToFailoverAgent(plan, r) : promote(plan, r);
     }
     if (server instanceof ServerFact.Running r && plan.replica() && !r.inRecovery()) {
       return stepDown(plan, r);
@@ -59,6 +61,18 @@ final class RoleChangeStep implements PlanStep {
     plan.drift(DriftKind.SERVER, "role", "primary", "replica (in recovery)", "promote", plan.selfField("role"));
     plan.add(new Action.Promote(proof.get()));
     return Next.CONTINUE;
+  }
+
+  /**
+   * Under {@code failover.mode: etcd} the plan never promotes: the failover agent does, and only
+   * after its transaction on the leader key won. The slots of the replicas are made (they work on
+   * a standby); the rest waits for the promotion.
+   */
+  private static Next leaveToFailoverAgent(PlanBuilder plan, ServerFact.Running server) {
+    ReplicationStep.planSlots(plan, server);
+    plan.drift(DriftKind.SERVER, "role", "primary (holder of the leader key)", "replica (in recovery)",
+        "none here: the failover agent promotes it once it holds the leader key", plan.selfField("role"));
+    return Next.STOP;
   }
 
   private static Next stepDown(PlanBuilder plan, ServerFact.Running server) {

@@ -58,6 +58,7 @@ public final class Cluster implements AutoCloseable {
   private boolean slots = true;
   private String reclone;
   private String synchronous;
+  private String failover;
   private TestCertificates certificates;
 
   private Cluster(NetnsLab lab, Path root, int outsiders) {
@@ -238,6 +239,15 @@ public final class Cluster implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The {@code failover} section as a YAML flow mapping (e.g. {@code {mode: etcd, etcd: {...}}};
+   * null leaves it out: file mode); call {@link #writeDesired()} after a change.
+   */
+  public Cluster failover(String section) {
+    this.failover = section;
+    return this;
+  }
+
   /** Writes every node's desired-state file. */
   public void writeDesired() {
     writeDesired(nodes.toArray(ClusterNode[]::new));
@@ -299,6 +309,9 @@ public final class Cluster implements AutoCloseable {
         .append(synchronous == null ? "" : ", synchronous: " + synchronous).append("}\n");
     y.append("policy: {restart: never")
         .append(reclone == null ? "" : ", reclone: " + reclone).append("}\n");
+    if (failover != null) {
+      y.append("failover: ").append(failover).append('\n');
+    }
     return y.toString();
   }
 

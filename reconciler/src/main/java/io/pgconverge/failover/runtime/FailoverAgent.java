@@ -60,6 +60,7 @@ public final class FailoverAgent {
   private final Duration margin;
   private final Consumer<String> log;
 
+  private final WritableGrace grace;
   private Lease lease;
   private Optional<Hold> hold = Optional.empty();
   private volatile Optional<String> primary = Optional.empty();
@@ -75,6 +76,7 @@ public final class FailoverAgent {
     this.server = server;
     this.log = log;
     this.margin = safetyMargin(spec);
+    this.grace = new WritableGrace(spec.ttl(), margin);
   }
 
   /**
@@ -103,11 +105,32 @@ public final class FailoverAgent {
     return margin;
   }
 
+  /** True while we hold the leader key and our last renewal's deadline has not passed. */
+  public boolean holdsKeyNow() {
+    Optional<Hold> h = currentHold();
+    return h.isPresent() && System.nanoTime() < h.get().deadlineNanos();
+  }
+
   /** One loop: read, observe, decide, act. Returns the decision, for the log and the tests. */
   public FailoverDecision tick() {
     long highestBefore = client.highestRaftTerm();
     EtcdView view = read(highestBefore);
     Local local = server.observe();
+    long now = System.nanoTime();
+    if (grace.overdue(currentHold().isPresent(), local.writable(), now)) {
+      String why = "we hold the leader key but our server has not been writable for " + grace.notWritableMillis(now)
+          + " ms (more than ttl - margin): letting the key go so a healthy replica takes over";
+      try {
+        leaderLease.release();
+      } catch (EtcdException e) {
+        log.accept("could not delete the leader key (it ends with our lease): " + e.getMessage());
+      }
+      dropHold();
+      grace.reset();
+      primary = Optional.empty();
+      publish(local);
+      return new FailoverDecision.Release(why);
+    }
     FailoverFacts facts = new FailoverFacts(self, preferredPrimary, view, local, server.pollPeers(), currentHold(), System.nanoTime());
     FailoverDecision decision = FailoverStep.decide(spec, facts);
     act(decision, facts);
@@ -348,6 +371,39 @@ public final class FailoverAgent {
     } catch (EtcdException e) {
       log.accept("could not publish the member key: " + e.getMessage());
     }
+  }
+
+  /**
+   * A clean daemon stop, as Patroni's: unless the cluster is paused, the leader stops its server
+   * (fast, then immediate, bounded) and then deletes the leader key so that a replica takes over
+   * at once; then the lease is revoked (our member key goes). Paused: nothing is stopped, the
+   * lease is left to run out. Returns whether the server was stopped.
+   */
+  public boolean stop() {
+    boolean paused;
+    try {
+      paused = client.get(keys.pause()).isPresent();
+    } catch (EtcdException e) {
+      paused = false;
+      log.accept("cannot read the pause key (" + e.getMessage() + "): stopping as when not paused");
+    }
+    if (paused) {
+      log.accept("paused (maintenance): the daemon stops, the server keeps running and the leader key stays until the lease ends");
+      return false;
+    }
+    boolean leader = currentHold().isPresent() || primary.filter(self::equals).isPresent();
+    if (leader) {
+      log.accept("stopping as the leader: stopping the server, then letting the leader key go so a replica takes over");
+      dropHold();
+      server.demote();
+      try {
+        leaderLease.release();
+      } catch (EtcdException e) {
+        log.accept("could not delete the leader key (it ends with our lease): " + e.getMessage());
+      }
+    }
+    close();
+    return leader;
   }
 
   /** Revokes our lease (the member key and, if ours, the leader key go at once), for a clean daemon stop. */

@@ -1,0 +1,223 @@
+package io.pgconverge.failover.runtime;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.FailoverSpec;
+import io.pgconverge.etcd.ClusterKeys;
+import io.pgconverge.etcd.EtcdClient;
+import io.pgconverge.etcd.EtcdSettings;
+import io.pgconverge.failover.FailoverDecision;
+import io.pgconverge.host.Commands;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's failover loop under {@code failover.mode: etcd}: one thread ticks the {@link
+ * FailoverAgent} every {@code loop_wait}, and at once when {@link #wake} is called (the
+ * postmaster died, a new file was pushed); a second thread runs {@link
+ * FailoverAgent#checkDeadline} every 100 ms. A decision is logged at INFO unless it repeats a
+ * plain renew, follow or wait. When the leader seen changes, or the agent took, promoted,
+ * demoted or let go, a reconcile run is pushed at once, so followers follow and a former primary
+ * rejoins. Every etcd request is bounded by {@code retry_timeout} (the client's deadline).
+ */
+public final class FailoverLoop implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger("pgconverge");
+
+  /** What a run needs to know: who holds the leader key (empty: nobody, or not known yet), and whether we do now. */
+  public record View(Optional<String> leader, boolean holdsLeaderKey) {}
+
+  private final Object identity;
+  private final FailoverAgent agent;
+  private final LocalServerPort port;
+  private final Consumer<String> pushRun;
+  private final Duration loopWait;
+  private final ScheduledExecutorService deadline;
+  private final Thread ticker;
+  private final Object wakeLock = new Object();
+  private boolean wakeRequested;
+  private volatile boolean closing;
+  private volatile boolean ticked;
+  private Optional<String> lastLeader = Optional.empty();
+  private String lastLine = "";
+
+  private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun) {
+    this.identity = identity(desired);
+    this.agent = agent;
+    this.port = port;
+    this.pushRun = pushRun;
+    this.loopWait = desired.failover().loopWait();
+    this.deadline = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "pgconverge-failover-deadline");
+      t.setDaemon(true);
+      return t;
+    });
+    this.ticker = new Thread(this::loop, "pgconverge-failover");
+    ticker.setDaemon(true);
+  }
+
+  /**
+   * Starts the loop of {@code desired} (whose failover mode is etcd): its etcd client (bounded
+   * by retry_timeout), the agent, both threads. {@code pushRun} starts a reconcile run.
+   */
+  public static FailoverLoop start(DesiredState desired, Commands commands, Consumer<String> pushRun) throws IOException {
+    FailoverSpec spec = desired.failover();
+    EtcdClient client = EtcdClient.open(settings(spec));
+    ClusterKeys keys = new ClusterKeys(spec.etcd().orElseThrow().namespace(), desired.cluster());
+    Consumer<String> log = line -> LOG.info("failover: {}", line);
+    LocalServerPort port = new LocalServerPort(desired, commands, spec.retryTimeout(), log);
+    FailoverAgent agent = new FailoverAgent(spec, client, keys, desired.self(), desired.primary().name(), port, log);
+    FailoverLoop loop = new FailoverLoop(desired, agent, port, pushRun);
+    loop.ticker.start();
+    loop.deadline.scheduleWithFixedDelay(loop::checkDeadline, 100, 100, TimeUnit.MILLISECONDS);
+    LOG.info("failover: mode etcd, {} endpoint(s), keys under {}, ttl {} s, loop_wait {} s, retry_timeout {} s",
+        spec.etcd().get().endpoints().size(), keys.prefix(), spec.ttl().toSeconds(), spec.loopWait().toSeconds(),
+        spec.retryTimeout().toSeconds());
+    return loop;
+  }
+
+  /** The etcd client's settings of a failover section: its endpoints, TLS and user, each request bounded by retry_timeout. */
+  static EtcdSettings settings(FailoverSpec spec) {
+    FailoverSpec.Etcd e = spec.etcd().orElseThrow(() -> new IllegalArgumentException("failover.mode etcd without failover.etcd"));
+    Optional<EtcdSettings.Tls> tls = e.caFile().map(ca -> new EtcdSettings.Tls(ca, e.certFile(), e.keyFile()));
+    Optional<EtcdSettings.Auth> auth = e.user().flatMap(u -> e.passwordFile().map(f -> new EtcdSettings.Auth(u, f)));
+    return new EtcdSettings(e.endpoints(), spec.retryTimeout(), tls, auth);
+  }
+
+  /**
+   * What a loop depends on in a desired state: a new file that changes any of it rebuilds the
+   * loop (the failover section, the cluster, who we are, the peers, how to reach them and our
+   * server); anything else (settings, roles, hba) does not.
+   */
+  public static Object identity(DesiredState d) {
+    return List.of(d.failover(), d.cluster(), d.self(), d.peers(), Objects.toString(d.replication().orElse(null)),
+        d.postgres().data(), d.postgres().socketDirectory(), Objects.toString(d.postgres().bin().orElse(null)),
+        Objects.toString(d.postgres().ssl().orElse(null)));
+  }
+
+  /** True when this loop was built for {@code d}'s failover section, peers and server. */
+  public boolean servesFor(DesiredState d) {
+    return identity.equals(identity(d));
+  }
+
+  /** Who holds the leader key as of the last tick, and whether we hold it now; nobody before the first tick. */
+  public View view() {
+    return ticked ? new View(agent.primary(), agent.holdsKeyNow()) : new View(Optional.empty(), false);
+  }
+
+  /** Ticks as soon as the current tick (if any) is over. */
+  public void wake() {
+    synchronized (wakeLock) {
+      wakeRequested = true;
+      wakeLock.notifyAll();
+    }
+  }
+
+  private void loop() {
+    while (!closing) {
+      tickOnce();
+      synchronized (wakeLock) {
+        long end = System.nanoTime() + loopWait.toNanos();
+        while (!wakeRequested && !closing) {
+          long left = end - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(wakeLock, left);
+          } catch (InterruptedException e) {
+            if (closing) {
+              return;
+            }
+          }
+        }
+        wakeRequested = false;
+      }
+    }
+  }
+
+  private void tickOnce() {
+    FailoverDecision d;
+    try {
+      d = agent.tick();
+    } catch (RuntimeException e) {
+      LOG.warn("failover: the loop failed: {}", e.toString(), e);
+      return;
+    }
+    ticked = true;
+    String kind = d.getClass().getSimpleName();
+    String line = kind + ": " + d.reason();
+    boolean plain = d instanceof FailoverDecision.Renew || d instanceof FailoverDecision.Follow || d instanceof FailoverDecision.Wait;
+    if (!plain || !withoutNumbers(line).equals(withoutNumbers(lastLine))) {
+      LOG.info("failover: {}", line);
+    } else {
+      LOG.debug("failover: {}", line);
+    }
+    lastLine = line;
+    Optional<String> leader = agent.primary();
+    if (closing) {
+      return;
+    }
+    if (!leader.equals(lastLeader)) {
+      lastLeader = leader;
+      pushRun.accept("leader changed: " + leader.orElse("nobody"));
+    } else if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
+      pushRun.accept("failover: " + kind);
+    }
+  }
+
+  /** A line with its numbers blanked: two waits that differ only in the milliseconds left are one repeat. */
+  static String withoutNumbers(String line) {
+    return line.replaceAll("[0-9]+", "#");
+  }
+
+  private void checkDeadline() {
+    try {
+      if (agent.checkDeadline()) {
+        pushRun.accept("failover: leader lease deadline passed");
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("failover: the deadline check failed: {}", e.toString(), e);
+    }
+  }
+
+  /** Ends both threads (bounded) without touching the server or etcd: the loop of a replaced or dropped failover section. */
+  private void halt() {
+    closing = true;
+    wake();
+    ticker.interrupt();
+    try {
+      ticker.join(loopWait.plus(Duration.ofSeconds(30)).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    deadline.shutdownNow();
+  }
+
+  /** A failover section replaced or dropped: the threads end and the lease is revoked (our keys go); the server is left as it is. */
+  @Override
+  public void close() {
+    halt();
+    agent.close();
+    port.close();
+  }
+
+  /**
+   * The daemon stops (SIGTERM): the threads end, then the agent stops as Patroni does (the
+   * leader stops its server and lets the key go; a replica revokes its lease; paused: nothing
+   * stopped). Returns whether the server was stopped.
+   */
+  public boolean stopDaemon() {
+    halt();
+    boolean stopped = agent.stop();
+    port.close();
+    return stopped;
+  }
+}

@@ -1,0 +1,109 @@
+package io.pgconverge.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgconverge.desired.DesiredState;
+import io.pgconverge.desired.DesiredStateCache;
+import io.pgconverge.desired.LoadResult;
+import io.pgconverge.desired.Peer;
+import io.pgconverge.desired.PeerRole;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Who is primary for a run: under failover.mode etcd the holder of the leader key, the file's
+ * role: primary only the preferred primary; nobody holding it: nothing enforced.
+ */
+class RoleSourceTest {
+  @TempDir Path dir;
+
+  private DesiredState load(String self, String failover) throws Exception {
+    Path file = dir.resolve(self + "-" + failover.hashCode() + ".yaml");
+    Files.writeString(file, String.join("\n",
+        "version: 1",
+        "cluster: main",
+        "self: " + self,
+        "peers:",
+        "  - {name: node1, host: 10.0.0.11, role: primary}",
+        "  - {name: node2, host: 10.0.0.12, role: replica}",
+        "  - {name: node3, host: 10.0.0.13, role: replica}",
+        "postgres:",
+        "  data: " + dir.resolve("main"),
+        "  hba:",
+        "    - local all postgres peer",
+        "    - host replication replicator peers scram-sha-256",
+        "roles:",
+        "  - {name: replicator, login: true, replication: true}",
+        "replication: {user: replicator, password_file: /etc/pgconverge/replicator.password}",
+        failover,
+        ""));
+    LoadResult loaded = new DesiredStateCache().load(file, self);
+    assertThat(loaded).as("%s", loaded).isInstanceOf(LoadResult.Valid.class);
+    return ((LoadResult.Valid) loaded).state();
+  }
+
+  private static final String ETCD = "failover: {mode: etcd, etcd: {endpoints: [http://127.0.0.1:2379]}, ttl: 20s, loop_wait: 2s,"
+      + " retry_timeout: 5s}";
+
+  private static String roleOf(DesiredState d, String peer) {
+    return d.peers().stream().filter(p -> p.name().equals(peer)).map(Peer::role).map(PeerRole::yamlName).findFirst().orElseThrow();
+  }
+
+  @Test
+  void underFileModeTheFilesRolesAreEnforcedWhateverTheLeaderKeySays() throws Exception {
+    DesiredState file = load("node2", "");
+    RoleSource.Roles roles = RoleSource.fromLeader(file, Optional.of("node3"), true);
+    assertThat(roles.effective()).containsSame(file);
+    assertThat(roles.etcdRoles()).isFalse();
+    assertThat(roles.context(false)).isEqualTo(new io.pgconverge.plan.PlanContext(false));
+    assertThat(RoleSource.COMMAND.roles(file).effective()).containsSame(file);
+  }
+
+  @Test
+  void underEtcdModeNobodyHoldingTheKeyMeansNoRolesAreEnforced() throws Exception {
+    RoleSource.Roles roles = RoleSource.fromLeader(load("node1", ETCD), Optional.empty(), false);
+    assertThat(roles.effective()).isEmpty();
+    assertThat(roles.reason()).isEqualTo(
+        "failover.mode etcd: no member holds the leader key yet; roles are not enforced until one does");
+  }
+
+  @Test
+  void underEtcdModeTheHolderOfTheKeyIsThePrimaryAndEveryOtherPeerAReplica() throws Exception {
+    DesiredState file = load("node1", ETCD);
+    RoleSource.Roles roles = RoleSource.fromLeader(file, Optional.of("node3"), false);
+    DesiredState effective = roles.effective().orElseThrow();
+    assertThat(effective.primary().name()).isEqualTo("node3");
+    assertThat(roleOf(effective, "node1")).isEqualTo("replica");
+    assertThat(roleOf(effective, "node2")).isEqualTo("replica");
+    assertThat(file.primary().name()).as("the file's preferred primary is kept").isEqualTo("node1");
+    assertThat(roles.context(false)).isEqualTo(new io.pgconverge.plan.PlanContext(false, true, false));
+  }
+
+  @Test
+  void onlyTheHolderItselfCountsAsHoldingTheKey() throws Exception {
+    DesiredState node2 = load("node2", ETCD);
+    assertThat(RoleSource.fromLeader(node2, Optional.of("node2"), true).holdsLeaderKey()).isTrue();
+    assertThat(RoleSource.fromLeader(node2, Optional.of("node2"), false).holdsLeaderKey())
+        .as("the key names us but our deadline passed").isFalse();
+    assertThat(RoleSource.fromLeader(node2, Optional.of("node1"), true).holdsLeaderKey()).isFalse();
+    assertThat(RoleSource.fromLeader(node2, Optional.of("node1"), true).effective()).hasValueSatisfying(
+        d -> assertThat(d).as("node1 is the file's primary already: the state itself").isSameAs(node2));
+  }
+
+  @Test
+  void aLeaderThatIsNotAPeerEnforcesNothing() throws Exception {
+    RoleSource.Roles roles = RoleSource.fromLeader(load("node2", ETCD), Optional.of("node9"), false);
+    assertThat(roles.effective()).isEmpty();
+    assertThat(roles.reason()).contains("node9").contains("not a peer");
+  }
+
+  @Test
+  void applyAndCheckEnforceNoRolesUnderEtcdModeOnlyTheDaemonFollowsTheKey() throws Exception {
+    RoleSource.Roles roles = RoleSource.COMMAND.roles(load("node1", ETCD));
+    assertThat(roles.effective()).isEmpty();
+    assertThat(roles.reason()).contains("only the daemon");
+  }
+}
