@@ -6,6 +6,7 @@ import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.PeerRole;
 import io.pgconverge.desired.ReplicationSpec;
+import io.pgconverge.failover.control.ClusterControl;
 import io.pgconverge.observe.HostProbe;
 import io.pgconverge.observe.PeerView;
 import io.pgconverge.observe.PeerViewProbe;
@@ -13,6 +14,7 @@ import io.pgconverge.observe.ReplicationRow;
 import io.pgconverge.observe.Secret;
 import io.pgconverge.observe.SecretProbe;
 import io.pgconverge.observe.ServerFact;
+import io.pgconverge.report.EtcdClusterStatus;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -40,6 +42,10 @@ import java.util.concurrent.Executors;
  *       unknown (a note, not a problem: the replication user sees its walsenders' state only with
  *       pg_read_all_stats).
  *   <li>This host's row adds its last run and pending restarts from its status file.
+ *   <li>Under {@code failover.mode: etcd}, etcd is read at the same time ({@link ClusterControl#status}):
+ *       the leader and its lease, paused, the pending request, the member keys; a peer's expected
+ *       role is then the leader key's (primary for its holder), not the file's; etcd unreachable
+ *       or no leader is a problem, and the peers are shown all the same.
  *   <li>Healthy: every peer answered, in the role the desired state gives it, one primary, every
  *       replica streaming (where that can be seen) on the primary's timeline. Exit 0 healthy, 2 not, 4 could not ask (no
  *       replication section, or its password file unreadable).
@@ -64,7 +70,9 @@ final class ClusterStatusCommand {
       System.err.println("status --cluster: cannot ask the peers: " + u.file() + ": " + u.reason());
       return 4;
     }
+    CompletableFuture<Optional<EtcdClusterStatus>> asking = CompletableFuture.supplyAsync(() -> etcd(desired));
     Map<String, PeerView> views = askAll(desired, rep, secret);
+    Optional<EtcdClusterStatus> etcd = asking.join();
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     Optional<Peer> primary = desired.peers().stream()
@@ -92,8 +100,13 @@ final class ClusterStatusCommand {
         continue;
       }
       String actual = v.inRecovery() ? "replica" : "primary";
-      if (!actual.equals(desiredRole)) {
+      if (etcd.isEmpty() && !actual.equals(desiredRole)) {
         problems.add(p.name() + " is a " + actual + ", the desired state makes it a " + desiredRole);
+      }
+      String leaderRole = etcd.flatMap(e -> e.error().isPresent() ? Optional.<String>empty()
+          : Optional.of(e.leader().filter(p.name()::equals).isPresent() ? "primary" : "replica")).orElse(actual);
+      if (!actual.equals(leaderRole)) {
+        problems.add(p.name() + " is a " + actual + ", the leader key in etcd makes it a " + leaderRole);
       }
       Long lagBytes = null;
       Double lagSeconds = null;
@@ -127,6 +140,7 @@ final class ClusterStatusCommand {
       rows.add(new Row(p.name(), p.host(), p.port(), desiredRole, actual, true, v.timeline(), v.lsn(), lagBytes, lagSeconds,
           streaming, syncState, v.primarySlotName(), pending, lastRunAt, lastResult, null));
     }
+    etcd.ifPresent(e -> problems.addAll(e.problems()));
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("cluster", desired.cluster());
@@ -134,14 +148,28 @@ final class ClusterStatusCommand {
       m.put("problems", problems);
       m.put("notes", notes);
       m.put("peers", rows.stream().map(ClusterStatusCommand::jsonRow).toList());
+      etcd.ifPresent(e -> m.put("etcd", e.json()));
       out.println(new ObjectMapper().writeValueAsString(m));
     } else {
       out.print(table(rows));
+      etcd.ifPresent(e -> out.print(e.text()));
       notes.forEach(n -> out.println("note: " + n));
       out.println(problems.isEmpty() ? "cluster " + desired.cluster() + ": healthy"
           : "cluster " + desired.cluster() + ": UNHEALTHY\n  " + String.join("\n  ", problems));
     }
     return problems.isEmpty() ? 0 : 2;
+  }
+
+  /** Under failover.mode etcd, what etcd says (unreachable is a status, not a failure); empty under mode file. */
+  private static Optional<EtcdClusterStatus> etcd(DesiredState desired) {
+    if (!desired.failover().etcdMode()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ClusterControl.open(desired).status());
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(EtcdClusterStatus.unreachable(ClusterControl.keys(desired).prefix(), "cannot set up the etcd client: " + e.getMessage()));
+    }
   }
 
   /** A walsender row for a replica, from the primary or from this host's own server. */

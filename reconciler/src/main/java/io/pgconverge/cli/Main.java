@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps this PostgreSQL host where its desired-state file says it should be.",
-    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, StatusCommand.class, Demo.class, Main.DaemonCommand.class, Main.CdsTrain.class},
+    subcommands = {Main.Apply.class, Main.Check.class, Main.Validate.class, StatusCommand.class, Demo.class, Main.DaemonCommand.class, Main.CdsTrain.class,
+        ClusterCommands.Pause.class, ClusterCommands.Resume.class, ClusterCommands.Switchover.class, ClusterCommands.Failover.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing needed changing (check: in sync; validate: valid)",
@@ -44,7 +45,9 @@ import picocli.CommandLine.Parameters;
       "daemon: runs until SIGTERM; 4: another reconciler holds the data directory's lock",
       "apply beside a running daemon: the exit code of the daemon's run it asked for; 4 when it could not ask or no result came",
       "status: 0 running, 1 the file on disk is invalid (the host is still shown), 4 not running",
-      "status --cluster: 0 every peer answered and is healthy, 2 something is unhealthy, 4 the peers could not be asked"
+      "status --cluster: 0 every peer answered and is healthy, 2 something is unhealthy, 4 the peers could not be asked",
+      "pause, resume, switchover, failover: 0 done, 1 invalid desired state or command line, 4 refused (also failover.mode file),"
+          + " etcd unavailable, or not carried out within --timeout"
     })
 public final class Main {
   static final String DEFAULT_CONFIG = "/etc/pgconverge/desired-state.yaml";

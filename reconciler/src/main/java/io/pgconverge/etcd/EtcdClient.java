@@ -157,6 +157,20 @@ public final class EtcdClient {
     return new Lease(lease, ttl, a.sentNanos());
   }
 
+  /** What etcd says of a lease: the seconds it has left (-1: expired or never granted) and the TTL it was granted with. */
+  public record LeaseTtl(long id, long ttlSeconds, long grantedTtlSeconds) {}
+
+  /** How long a lease has left ({@code /v3/lease/timetolive}); a lease that is gone has {@code ttlSeconds} -1. */
+  public LeaseTtl timeToLive(long lease) throws EtcdException {
+    JsonNode b;
+    try {
+      b = call("lease timetolive", "/lease/timetolive", EtcdJson.leaseId(lease)).body();
+    } catch (EtcdException.LeaseNotFound gone) {
+      return new LeaseTtl(lease, -1, 0);
+    }
+    return new LeaseTtl(lease, b.path("TTL").asLong(-1), b.path("grantedTTL").asLong(0));
+  }
+
   /** Revokes a lease, deleting every key attached to it; a lease already gone is not an error. */
   public void revoke(long lease) throws EtcdException {
     try {

@@ -69,6 +69,8 @@ public final class EtcdJson {
       ObjectNode o = compare.addObject().put("key", b64(c.key())).put("result", "EQUAL");
       if (c instanceof Txn.Compare.CreateRevision r) {
         o.put("target", "CREATE").put("create_revision", Long.toString(r.revision()));
+      } else if (c instanceof Txn.Compare.ModRevision m) {
+        o.put("target", "MOD").put("mod_revision", Long.toString(m.revision()));
       } else if (c instanceof Txn.Compare.Value v) {
         o.put("target", "VALUE").put("value", b64(v.value()));
       } else if (c instanceof Txn.Compare.Lease l) {

@@ -20,6 +20,9 @@ public record Txn(List<Compare> compare, List<Op> success, List<Op> failure) {
     /** The key was created at this revision; 0 means the key does not exist. */
     record CreateRevision(String key, long revision) implements Compare {}
 
+    /** The key was last modified at this revision (a compare-and-swap on what was read). */
+    record ModRevision(String key, long revision) implements Compare {}
+
     /** The key holds exactly this value. */
     record Value(String key, String value) implements Compare {}
 

@@ -33,6 +33,13 @@ class EtcdJsonTest {
   }
 
   @Test
+  void aCompareAndSwapOnWhatWasReadComparesTheModRevision() throws Exception {
+    Txn cas = new Txn(List.of(new Txn.Compare.ModRevision("k", 42)), List.of(new Txn.Op.Put("k", "v", 0)), List.of());
+    assertThat(EtcdJson.txn(cas).path("compare")).isEqualTo(json("""
+        [{"key":"aw==","result":"EQUAL","target":"MOD","mod_revision":"42"}]"""));
+  }
+
+  @Test
   void aPutWithoutLeaseLeavesTheLeaseOut() {
     assertThat(EtcdJson.put("k", "v", 0).has("lease")).isFalse();
   }
