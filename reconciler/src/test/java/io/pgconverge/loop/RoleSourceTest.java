@@ -106,4 +106,16 @@ class RoleSourceTest {
     assertThat(roles.effective()).isEmpty();
     assertThat(roles.reason()).contains("only the daemon");
   }
+
+  @Test
+  void aPushedFileThatOnlyMovesRolePrimaryKeepsTheFailoverLoopAndItsLease() throws Exception {
+    DesiredState before = load("node2", ETCD);
+    DesiredState preferredNode3 = before.withPrimary("node3");
+    assertThat(io.pgconverge.failover.runtime.FailoverLoop.identity(preferredNode3))
+        .as("the preferred primary changed: a switchover request, not a new loop (which would revoke the lease)")
+        .isEqualTo(io.pgconverge.failover.runtime.FailoverLoop.identity(before));
+    DesiredState otherEtcd = load("node2", ETCD.replace("ttl: 20s", "ttl: 30s"));
+    assertThat(io.pgconverge.failover.runtime.FailoverLoop.identity(otherEtcd))
+        .isNotEqualTo(io.pgconverge.failover.runtime.FailoverLoop.identity(before));
+  }
 }

@@ -93,11 +93,14 @@ public final class FailoverLoop implements AutoCloseable {
 
   /**
    * What a loop depends on in a desired state: a new file that changes any of it rebuilds the
-   * loop (the failover section, the cluster, who we are, the peers, how to reach them and our
-   * server); anything else (settings, roles, hba) does not.
+   * loop (the failover section, the cluster, who we are, the peers and how to reach them, our
+   * server); anything else (settings, hba, and the peers' roles: under etcd the file's {@code role:
+   * primary} is only the preferred primary, whose change is a switchover request, never a reason
+   * to let the key go) does not.
    */
   public static Object identity(DesiredState d) {
-    return List.of(d.failover(), d.cluster(), d.self(), d.peers(), Objects.toString(d.replication().orElse(null)),
+    List<String> peers = d.peers().stream().map(p -> p.name() + "@" + p.host() + ":" + p.port()).toList();
+    return List.of(d.failover(), d.cluster(), d.self(), peers, Objects.toString(d.replication().orElse(null)),
         d.postgres().data(), d.postgres().socketDirectory(), Objects.toString(d.postgres().bin().orElse(null)),
         Objects.toString(d.postgres().ssl().orElse(null)));
   }
