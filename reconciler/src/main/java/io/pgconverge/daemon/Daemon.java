@@ -123,7 +123,9 @@ public final class Daemon {
     }
     FailoverLoop loop = failover;
     if (loop != null && !loop.servesFor(desired)) {
-      closeFailover("the failover section, the peers or the server changed");
+      LOG.info("failover: the failover section, the peers or the server changed: a new failover loop takes over");
+      failover = null;
+      loop.handOver();
       loop = null;
     }
     if (loop == null && !stopping) {

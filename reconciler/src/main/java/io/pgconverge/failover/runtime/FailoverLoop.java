@@ -204,11 +204,22 @@ public final class FailoverLoop implements AutoCloseable {
     deadline.shutdownNow();
   }
 
-  /** A failover section replaced or dropped: the threads end and the lease is revoked (our keys go); the server is left as it is. */
+  /** Back to failover.mode file: the threads end and the lease is revoked (our keys go); the server is left as it is. */
   @Override
   public void close() {
     halt();
     agent.close();
+    port.close();
+  }
+
+  /**
+   * Replaced by a loop for a changed failover section, peer list or server: the threads end, the
+   * lease is left to run out and the server as it is. The next loop's agent renews a key that
+   * names us onto its own lease (under the compare on its value) or, unable to, demotes a
+   * writable server; revoking here would free the key while our server is still writable.
+   */
+  public void handOver() {
+    halt();
     port.close();
   }
 

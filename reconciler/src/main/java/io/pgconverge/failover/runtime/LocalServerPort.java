@@ -56,6 +56,8 @@ public final class LocalServerPort implements ServerPort {
   private final Duration timeout;
   private final Consumer<String> log;
   private final ExecutorService pool;
+  /** The timeline last observed, so a replica whose WAL receiver is not connected does not seem to go back. */
+  private volatile long lastTimeline;
 
   public LocalServerPort(DesiredState desired, Commands commands, Duration timeout, Consumer<String> log) {
     this.desired = desired;
@@ -73,17 +75,41 @@ public final class LocalServerPort implements ServerPort {
     return (int) Math.max(1, timeout.toSeconds());
   }
 
+  /**
+   * This host's server. A replica's timeline is the one it replays: its own answer to
+   * IDENTIFY_SYSTEM over the replication connection the peers use (exact), else the highest of
+   * what its WAL receiver received, the last checkpoint's and the last one seen (a replica whose
+   * receiver is not connected still shows the checkpoint's, which may be from before it crossed
+   * to a new timeline).
+   */
   @Override
   public Local observe() {
+    Local sql;
     try (Connection c = HostProbe.localServer(desired).connect(); Statement st = c.createStatement()) {
       st.setQueryTimeout(seconds());
       try (ResultSet rs = st.executeQuery(OBSERVE_SQL)) {
         rs.next();
-        return new Local(true, !rs.getBoolean(1), rs.getLong(2), rs.getLong(3));
+        sql = new Local(true, !rs.getBoolean(1), rs.getLong(2), rs.getLong(3));
       }
     } catch (SQLException | RuntimeException e) {
       return Local.STOPPED;
     }
+    if (sql.writable()) {
+      lastTimeline = sql.timeline();
+      return sql;
+    }
+    long timeline = Math.max(sql.timeline(), lastTimeline);
+    Optional<ReplicationSpec> rep = desired.replication();
+    if (rep.isPresent()) {
+      Peer self = desired.selfPeer();
+      PeerView v = PeerViewProbe.ask(self.host(), self.port(), rep.get(), SecretProbe.read(rep.get().passwordFile()),
+          desired.postgres().ssl());
+      if (v.error().isEmpty() && v.inRecovery()) {
+        timeline = v.timeline();
+      }
+    }
+    lastTimeline = timeline;
+    return new Local(true, false, timeline, sql.lsn());
   }
 
   /** The application_name of every walsender of our server that streams: the peers that stream from us. */
