@@ -48,6 +48,8 @@ public record FailoverFacts(
      * @param lastPrimaryLsn the last WAL position the primary published, if any
      * @param raftTerm the raft term of the member that answered
      * @param highestRaftTermSeen the highest raft term any answer carried before this one
+     * @param sync the standbys the {@code sync} key lists as synchronous, as the leader last
+     *     published them ({@code {"members": [...]}}), when the key exists
      */
     record Answered(
         Optional<String> leader,
@@ -58,9 +60,18 @@ public record FailoverFacts(
         Optional<String> initializedBy,
         OptionalLong lastPrimaryLsn,
         long raftTerm,
-        long highestRaftTermSeen) implements EtcdView {
+        long highestRaftTermSeen,
+        Optional<List<String>> sync) implements EtcdView {
       public Answered {
         members = Map.copyOf(members);
+        sync = sync.map(List::copyOf);
+      }
+
+      /** Without a {@code sync} key. */
+      public Answered(Optional<String> leader, Map<String, Member> members, Optional<History> history, boolean paused,
+          Optional<Request> request, Optional<String> initializedBy, OptionalLong lastPrimaryLsn, long raftTerm,
+          long highestRaftTermSeen) {
+        this(leader, members, history, paused, request, initializedBy, lastPrimaryLsn, raftTerm, highestRaftTermSeen, Optional.empty());
       }
     }
 
@@ -74,8 +85,17 @@ public record FailoverFacts(
   /** The history key: which member became primary on which timeline. */
   public record History(long timeline, String primary) {}
 
-  /** A switchover (the leader steps down for {@code candidate}) or a failover (no healthy leader: {@code candidate} takes over). */
-  public record Request(Kind kind, Optional<String> from, String candidate, long generation) {
+  /**
+   * A switchover (the leader steps down for {@code candidate}) or a failover (no healthy leader:
+   * {@code candidate} takes over); {@code allowDataLoss} ({@code failover --allow-data-loss}) lets
+   * the candidate be promoted although it cannot prove it holds every acknowledged commit.
+   */
+  public record Request(Kind kind, Optional<String> from, String candidate, long generation, boolean allowDataLoss) {
+    /** A request without {@code allow_data_loss}. */
+    public Request(Kind kind, Optional<String> from, String candidate, long generation) {
+      this(kind, from, candidate, generation, false);
+    }
+
     public enum Kind {
       SWITCHOVER,
       FAILOVER

@@ -1,6 +1,7 @@
 package io.pgconverge.failover;
 
 import io.pgconverge.desired.FailoverSpec;
+import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.failover.FailoverDecision.Bootstrap;
 import io.pgconverge.failover.FailoverDecision.Demote;
 import io.pgconverge.failover.FailoverDecision.Failsafe;
@@ -17,6 +18,8 @@ import io.pgconverge.failover.FailoverFacts.History;
 import io.pgconverge.failover.FailoverFacts.Local;
 import io.pgconverge.failover.FailoverFacts.PeerPoll;
 import io.pgconverge.failover.FailoverFacts.Request;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -45,12 +48,25 @@ import java.util.Optional;
  *       maximum_lag} of the last primary position), no polled peer is writable and none is
  *       healthier (further ahead, or as far and of higher priority); a pending request for another
  *       candidate makes us wait. Two equal candidates both try: the transaction lets exactly one win.
+ *       With {@code replication.synchronous} the candidate must also prove it holds every
+ *       acknowledged commit: {@code first}: it is listed in the {@code sync} key (and only listed
+ *       peers count as healthier); {@code any} (quorum of {@code n} among the {@code N} standbys
+ *       the last primary listed): it hears from at least {@code N - n + 1} of them, itself
+ *       included, and none of them is further ahead. Any such set meets every quorum of {@code n},
+ *       so the furthest of it holds every commit a quorum confirmed. A failover request for us
+ *       with {@code allow_data_loss} is the only way past this.
  * </ol>
  */
 public final class FailoverStep {
   private FailoverStep() {}
 
+  /** The decision without {@code replication.synchronous} (asynchronous replication). */
   public static FailoverDecision decide(FailoverSpec spec, FailoverFacts f) {
+    return decide(spec, Optional.empty(), f);
+  }
+
+  /** The decision; {@code synchronous} is the desired state's {@code replication.synchronous}, if declared. */
+  public static FailoverDecision decide(FailoverSpec spec, Optional<SynchronousSpec> synchronous, FailoverFacts f) {
     if (f.etcd() instanceof EtcdView.Unavailable u) {
       return withoutEtcd(spec, f, "etcd is unavailable (" + u.reason() + ")");
     }
@@ -79,7 +95,7 @@ public final class FailoverStep {
           ? new Bootstrap("the cluster is not initialized in etcd and this is the preferred primary (role: primary in the file)")
           : new Wait("the cluster is not initialized in etcd: waiting for the preferred primary " + f.preferredPrimary() + " to bootstrap it");
     }
-    return local.writable() ? writableWithoutLeader(f, e) : candidate(spec, f, e);
+    return local.writable() ? writableWithoutLeader(f, e) : candidate(spec, synchronous, f, e);
   }
 
   private static FailoverDecision withoutEtcd(FailoverSpec spec, FailoverFacts f, String why) {
@@ -149,7 +165,8 @@ public final class FailoverStep {
     return new TakeAsPrimary("nobody holds the leader key and we are the primary of timeline " + local.timeline() + ": taking it back");
   }
 
-  private static FailoverDecision candidate(FailoverSpec spec, FailoverFacts f, EtcdView.Answered e) {
+  private static FailoverDecision candidate(FailoverSpec spec, Optional<SynchronousSpec> synchronous, FailoverFacts f,
+      EtcdView.Answered e) {
     Local local = f.local();
     Optional<Request> request = e.request();
     boolean chosen = request.filter(r -> r.candidate().equals(f.self())).isPresent();
@@ -175,8 +192,21 @@ public final class FailoverStep {
         return new Wait("nobody holds the leader key, but " + p.name() + " is writable: promoting now would make two writers");
       }
     }
+    boolean dataLossAllowed = request.filter(r -> chosen && r.allowDataLoss()).isPresent();
+    if (synchronous.isPresent() && !dataLossAllowed) {
+      Optional<String> unproven = unproven(synchronous.get(), f, e);
+      if (unproven.isPresent()) {
+        return new Wait("nobody holds the leader key; " + unproven.get() + ", so we are not promoted automatically (replication.synchronous "
+            + synchronous.get().method().yamlName() + " " + synchronous.get().number() + "; only `pgconverge failover --to " + f.self()
+            + " --allow-data-loss` promotes us)");
+      }
+    }
+    boolean first = synchronous.filter(s -> s.method() == SynchronousSpec.Method.FIRST).isPresent() && !dataLossAllowed;
     if (!chosen) {
       for (PeerPoll p : f.peers()) {
+        if (first && !e.sync().orElse(List.of()).contains(p.name())) {
+          continue;
+        }
         if (p.answered() && p.priority() > 0 && p.timeline() >= local.timeline()
             && (p.lsn() > local.lsn() || (p.lsn() == local.lsn() && p.priority() > spec.priority(f.self())))) {
           return new Wait("nobody holds the leader key; " + p.name() + " is healthier (WAL " + p.lsn() + " priority " + p.priority()
@@ -186,6 +216,41 @@ public final class FailoverStep {
     }
     return new TakeThenPromote("nobody holds the leader key and we are " + (chosen ? "the requested candidate" : "the healthiest candidate")
         + " (timeline " + local.timeline() + ", WAL " + local.lsn() + "): taking the key, then promoting");
+  }
+
+  /**
+   * Why our replica cannot prove it holds every commit the primary acknowledged under {@code
+   * synchronous}; empty when it can.
+   */
+  private static Optional<String> unproven(SynchronousSpec s, FailoverFacts f, EtcdView.Answered e) {
+    if (s.method() == SynchronousSpec.Method.FIRST) {
+      if (e.sync().isEmpty()) {
+        return Optional.of("there is no sync key, so no standby is known to be synchronous");
+      }
+      return e.sync().get().contains(f.self()) ? Optional.empty()
+          : Optional.of("we are not in the sync key (" + (e.sync().get().isEmpty() ? "empty" : String.join(", ", e.sync().get()))
+              + "): only a synchronous standby surely holds every acknowledged commit");
+    }
+    String lastPrimary = e.history().map(History::primary).orElse(e.initializedBy().orElse(""));
+    List<String> listed = s.eligible().stream().filter(n -> !n.equals(lastPrimary)).toList();
+    int needed = listed.size() - s.number() + 1;
+    List<String> heard = new ArrayList<>();
+    if (listed.contains(f.self())) {
+      heard.add(f.self());
+    }
+    for (PeerPoll p : f.peers()) {
+      if (p.answered() && listed.contains(p.name())) {
+        if (p.lsn() > f.local().lsn()) {
+          return Optional.of(p.name() + " is further ahead (WAL " + p.lsn() + " against our " + f.local().lsn()
+              + "): only the furthest of a quorum surely holds every acknowledged commit");
+        }
+        heard.add(p.name());
+      }
+    }
+    return heard.size() >= needed ? Optional.empty()
+        : Optional.of("we hear from " + heard.size() + " of the " + listed.size() + " standbys " + lastPrimary + " listed ("
+            + String.join(", ", heard) + "), fewer than the " + needed + " (N - number + 1) that surely include one holding every"
+            + " acknowledged commit");
   }
 
   /** Why our replica may not be promoted for its timeline or its lag; empty when it may. */

@@ -3,6 +3,7 @@ package io.pgconverge.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgconverge.desired.FailoverSpec;
+import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.failover.FailoverDecision.Bootstrap;
 import io.pgconverge.failover.FailoverDecision.Demote;
 import io.pgconverge.failover.FailoverDecision.Failsafe;
@@ -55,6 +56,8 @@ class FailoverStepTest {
     Optional<Hold> hold = Optional.empty();
     boolean failsafe;
     Map<String, Integer> priorities = Map.of("node1", 1, "node2", 1, "node3", 1);
+    Optional<SynchronousSpec> synchronous = Optional.empty();
+    Optional<List<String>> sync = Optional.empty();
 
     /** node1, writable on timeline 1: the primary the others stream from. */
     static Loop fromNode1Writable() {
@@ -88,8 +91,9 @@ class FailoverStepTest {
       FailoverSpec spec = new FailoverSpec(FailoverSpec.Mode.ETCD, Optional.empty(), Duration.ofSeconds(10), Duration.ofSeconds(2),
           Duration.ofSeconds(3), MB, failsafe, priorities);
       EtcdView view = unavailable != null ? new EtcdView.Unavailable(unavailable)
-          : new EtcdView.Answered(leader, Map.of(), history, paused, request, initializedBy, lastPrimaryLsn, raftTerm, highestRaftTermSeen);
-      return FailoverStep.decide(spec, new FailoverFacts(self, preferred, view, local, peers, hold, NOW));
+          : new EtcdView.Answered(leader, Map.of(), history, paused, request, initializedBy, lastPrimaryLsn, raftTerm, highestRaftTermSeen,
+              sync);
+      return FailoverStep.decide(spec, synchronous, new FailoverFacts(self, preferred, view, local, peers, hold, NOW));
     }
   }
 
@@ -453,5 +457,85 @@ class FailoverStepTest {
     assertThat(l.decide()).isInstanceOf(Wait.class);
     l.self = "node1";
     assertThat(l.decide()).isInstanceOf(Bootstrap.class);
+  }
+
+  // --- replication.synchronous: only a candidate that can prove it holds every acknowledged commit
+
+  private static Optional<SynchronousSpec> synchronous(SynchronousSpec.Method method, int number) {
+    return Optional.of(new SynchronousSpec(method, number, true, List.of("node1", "node2", "node3")));
+  }
+
+  @Test
+  void withFirstOneOnlyTheStandbyInTheSyncKeyIsPromotedEvenWhenAnAsynchronousOneIsFurtherAhead() {
+    Loop l = new Loop();
+    l.synchronous = synchronous(SynchronousSpec.Method.FIRST, 1);
+    l.sync = Optional.of(List.of("node3"));
+    l.local = replica(1, 100 * MB + 5);
+    l.peer(replicaPeer("node3", 1, 100 * MB, null));
+
+    FailoverDecision asynchronous = l.decide();
+    assertThat(asynchronous).isInstanceOf(Wait.class);
+    assertThat(asynchronous.reason()).contains("we are not in the sync key (node3)").contains("--allow-data-loss");
+
+    Loop fromNode3 = new Loop();
+    fromNode3.self = "node3";
+    fromNode3.synchronous = l.synchronous;
+    fromNode3.sync = l.sync;
+    fromNode3.peer(replicaPeer("node2", 1, 100 * MB + 5, null));
+    assertThat(fromNode3.decide()).isInstanceOf(TakeThenPromote.class);
+  }
+
+  @Test
+  void withFirstAndNoSyncKeyNobodyIsPromotedAutomatically() {
+    Loop l = new Loop();
+    l.synchronous = synchronous(SynchronousSpec.Method.FIRST, 1);
+    l.peer(replicaPeer("node3", 1, 99 * MB, null));
+
+    FailoverDecision d = l.decide();
+    assertThat(d).isInstanceOf(Wait.class);
+    assertThat(d.reason()).contains("there is no sync key");
+  }
+
+  @Test
+  void withAnyOneOfTwoStandbysTheCandidateMustHearFromBothAndBeTheFurthest() {
+    Loop l = new Loop();
+    l.synchronous = synchronous(SynchronousSpec.Method.ANY, 1);
+    l.peer(PeerPoll.silent("node3", 1));
+
+    FailoverDecision alone = l.decide();
+    assertThat(alone).isInstanceOf(Wait.class);
+    assertThat(alone.reason()).contains("we hear from 1 of the 2 standbys node1 listed (node2), fewer than the 2");
+
+    l.peers.set(0, replicaPeer("node3", 1, 99 * MB, null));
+    assertThat(l.decide()).isInstanceOf(TakeThenPromote.class);
+
+    l.priorities = Map.of("node1", 1, "node2", 1, "node3", 0);
+    l.peers.set(0, new PeerPoll("node3", true, false, 1, 100 * MB + 5, 0, Optional.empty()));
+    FailoverDecision behindANeverPromotedOne = l.decide();
+    assertThat(behindANeverPromotedOne).isInstanceOf(Wait.class);
+    assertThat(behindANeverPromotedOne.reason()).contains("node3 is further ahead");
+  }
+
+  @Test
+  void withAnyTwoOfTwoStandbysEitherAloneHoldsEveryAcknowledgedCommit() {
+    Loop l = new Loop();
+    l.synchronous = synchronous(SynchronousSpec.Method.ANY, 2);
+    l.peer(PeerPoll.silent("node3", 1));
+
+    assertThat(l.decide()).isInstanceOf(TakeThenPromote.class);
+  }
+
+  @Test
+  void onlyAFailoverRequestWithAllowDataLossPromotesAStandbyThatCannotProveItHoldsEveryCommit() {
+    Loop l = new Loop();
+    l.synchronous = synchronous(SynchronousSpec.Method.FIRST, 1);
+    l.sync = Optional.of(List.of("node3"));
+    l.peer(PeerPoll.silent("node3", 1));
+    l.request = Optional.of(new Request(Request.Kind.FAILOVER, Optional.empty(), "node2", 6));
+
+    assertThat(l.decide()).isInstanceOf(Wait.class);
+
+    l.request = Optional.of(new Request(Request.Kind.FAILOVER, Optional.empty(), "node2", 6, true));
+    assertThat(l.decide()).isInstanceOf(TakeThenPromote.class);
   }
 }

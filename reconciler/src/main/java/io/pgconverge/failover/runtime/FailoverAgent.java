@@ -2,7 +2,10 @@ package io.pgconverge.failover.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgconverge.desired.FailoverSpec;
+import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.etcd.ClusterKeys;
 import io.pgconverge.etcd.EtcdClient;
 import io.pgconverge.etcd.EtcdClient.Lease;
@@ -11,6 +14,7 @@ import io.pgconverge.etcd.KeyValue;
 import io.pgconverge.etcd.LeaderLease;
 import io.pgconverge.etcd.LeaderLease.Acquire;
 import io.pgconverge.etcd.LeaderLease.Renewal;
+import io.pgconverge.etcd.Txn;
 import io.pgconverge.failover.FailoverDecision;
 import io.pgconverge.failover.FailoverFacts;
 import io.pgconverge.failover.FailoverFacts.EtcdView;
@@ -21,7 +25,9 @@ import io.pgconverge.failover.FailoverFacts.Member;
 import io.pgconverge.failover.FailoverFacts.Request;
 import io.pgconverge.failover.FailoverStep;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -42,6 +48,10 @@ import java.util.function.Consumer;
  *       ttl - margin} on the monotonic clock, counted from when the keepalive was <em>sent</em>.
  *       {@link #checkDeadline} (run every 100 ms by the daemon, apart from the loop, so a stalled
  *       etcd call cannot delay it) demotes a writable server whose deadline passed.
+ *   <li>With {@code replication.synchronous}, the leader keeps the {@code sync} key ({@code
+ *       {"leader": self, "members": [...]}}) equal to the standbys that are synchronous now
+ *       ({@link #maintainSync}); {@link FailoverStep} promotes automatically (method {@code
+ *       first}) only a member of it.
  * </ol>
  *
  * Not thread-safe beyond that: one thread ticks, one checks the deadline; the hold is shared
@@ -51,6 +61,7 @@ public final class FailoverAgent {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FailoverSpec spec;
+  private final Optional<SynchronousSpec> synchronous;
   private final EtcdClient client;
   private final ClusterKeys keys;
   private final LeaderLease leaderLease;
@@ -64,10 +75,22 @@ public final class FailoverAgent {
   private Lease lease;
   private Optional<Hold> hold = Optional.empty();
   private volatile Optional<String> primary = Optional.empty();
+  /** Standbys seen synchronous but not yet in the sync key: our WAL position when first seen so (they join once flushed past it). */
+  private final Map<String, Long> joining = new HashMap<>();
+  /** The sync key's members as we last wrote them while holding the leader key (null: not written by us as this leader). */
+  private List<String> published;
 
+  /** Under asynchronous replication. */
   public FailoverAgent(FailoverSpec spec, EtcdClient client, ClusterKeys keys, String self, String preferredPrimary,
       ServerPort server, Consumer<String> log) {
+    this(spec, Optional.empty(), client, keys, self, preferredPrimary, server, log);
+  }
+
+  /** {@code synchronous}: the desired state's {@code replication.synchronous}, if declared. */
+  public FailoverAgent(FailoverSpec spec, Optional<SynchronousSpec> synchronous, EtcdClient client, ClusterKeys keys, String self,
+      String preferredPrimary, ServerPort server, Consumer<String> log) {
     this.spec = spec;
+    this.synchronous = synchronous;
     this.client = client;
     this.keys = keys;
     this.leaderLease = new LeaderLease(client, keys, self);
@@ -132,8 +155,9 @@ public final class FailoverAgent {
       return new FailoverDecision.Release(why);
     }
     FailoverFacts facts = new FailoverFacts(self, preferredPrimary, view, local, server.pollPeers(), currentHold(), System.nanoTime());
-    FailoverDecision decision = FailoverStep.decide(spec, facts);
+    FailoverDecision decision = FailoverStep.decide(spec, synchronous, facts);
     act(decision, facts);
+    maintainSync(facts);
     publish(local);
     return decision;
   }
@@ -188,11 +212,18 @@ public final class FailoverAgent {
       Optional<Request> request = Optional.ofNullable(byKey.get(keys.failover())).map(kv -> json(kv.value()))
           .filter(r -> r.hasNonNull("candidate"))
           .map(r -> new Request(r.path("kind").asText("switchover").equals("failover") ? Request.Kind.FAILOVER : Request.Kind.SWITCHOVER,
-              Optional.ofNullable(r.path("from").textValue()), r.path("candidate").asText(), r.path("generation").asLong(0)));
+              Optional.ofNullable(r.path("from").textValue()), r.path("candidate").asText(), r.path("generation").asLong(0),
+              r.path("allow_data_loss").asBoolean(false)));
+      Optional<List<String>> sync = Optional.ofNullable(byKey.get(keys.sync())).map(kv -> json(kv.value()))
+          .filter(v -> v.path("members").isArray()).map(v -> {
+            List<String> names = new ArrayList<>();
+            v.path("members").forEach(m -> names.add(m.asText()));
+            return names;
+          });
       JsonNode status = Optional.ofNullable(byKey.get(status())).map(kv -> json(kv.value())).orElse(JSON.nullNode());
       OptionalLong lastLsn = status.has("lsn") ? OptionalLong.of(status.path("lsn").asLong()) : OptionalLong.empty();
       return new EtcdView.Answered(leader, members, history, byKey.containsKey(keys.pause()), request,
-          Optional.ofNullable(byKey.get(keys.initialize())).map(KeyValue::value), lastLsn, range.header().raftTerm(), highestBefore);
+          Optional.ofNullable(byKey.get(keys.initialize())).map(KeyValue::value), lastLsn, range.header().raftTerm(), highestBefore, sync);
     } catch (EtcdException e) {
       return new EtcdView.Unavailable(e.getMessage());
     }
@@ -348,6 +379,70 @@ public final class FailoverAgent {
         log.accept("could not clear the carried-out request: " + e.getMessage());
       }
     });
+  }
+
+  /**
+   * The leader's half of {@code replication.synchronous} under etcd, in Patroni's order. A
+   * standby joins the {@code sync} key only when its {@code sync_state} is {@code sync} (method
+   * {@code first}) or {@code quorum} ({@code any}), so it is already in synchronous_standby_names
+   * (which lists every eligible peer), and only once its flush position has passed our WAL
+   * position read just after it was first seen so: every commit acknowledged before it became
+   * synchronous is then on it too. A standby that is no longer synchronous, no longer streams, or
+   * is no longer an eligible peer of this desired state leaves the key at the next loop. Written
+   * only when the members change, by a transaction that compares the leader key's value with our
+   * name; never when the walsenders could not be read.
+   */
+  private void maintainSync(FailoverFacts facts) {
+    if (synchronous.isEmpty() || currentHold().isEmpty() || !facts.local().writable()
+        || !(facts.etcd() instanceof EtcdView.Answered e)) {
+      published = null;
+      joining.clear();
+      return;
+    }
+    Optional<ServerPort.Standbys> seen = server.standbys();
+    if (seen.isEmpty()) {
+      return;
+    }
+    SynchronousSpec s = synchronous.get();
+    String wanted = s.method() == SynchronousSpec.Method.FIRST ? "sync" : "quorum";
+    Map<String, ServerPort.Standby> synchronousNow = new HashMap<>();
+    seen.get().streaming().stream().filter(st -> st.syncState().equals(wanted) && s.eligible().contains(st.name()))
+        .forEach(st -> synchronousNow.put(st.name(), st));
+    joining.keySet().retainAll(synchronousNow.keySet());
+    List<String> members = new ArrayList<>();
+    for (String name : s.eligible()) {
+      ServerPort.Standby st = synchronousNow.get(name);
+      if (st == null) {
+        continue;
+      }
+      boolean member = published != null && published.contains(name);
+      long since = joining.computeIfAbsent(name, n -> member ? 0L : seen.get().walAfter());
+      if (member || st.flushLsn() >= since) {
+        members.add(name);
+        joining.remove(name);
+      }
+    }
+    List<String> current = published != null ? published : e.sync().orElse(null);
+    if (members.equals(current)) {
+      published = members;
+      return;
+    }
+    ObjectNode value = JSON.createObjectNode().put("leader", self);
+    ArrayNode names = value.putArray("members");
+    members.forEach(names::add);
+    try {
+      boolean written = client.txn(new Txn(List.of(new Txn.Compare.Value(keys.leader(), self)),
+          List.of(new Txn.Op.Put(keys.sync(), value.toString(), 0)), List.of())).succeeded();
+      if (written) {
+        log.accept("sync key: " + (members.isEmpty() ? "no standby" : String.join(", ", members)) + " synchronous now (was "
+            + (current == null ? "no key" : current.isEmpty() ? "none" : String.join(", ", current)) + ")");
+        published = members;
+      } else {
+        published = null;
+      }
+    } catch (EtcdException ex) {
+      log.accept("could not write the sync key: " + ex.getMessage());
+    }
   }
 
   private String history(long timeline) {

@@ -73,7 +73,8 @@ public final class FailoverLoop implements AutoCloseable {
     ClusterKeys keys = new ClusterKeys(spec.etcd().orElseThrow().namespace(), desired.cluster());
     Consumer<String> log = line -> LOG.info("failover: {}", line);
     LocalServerPort port = new LocalServerPort(desired, commands, spec.retryTimeout(), log);
-    FailoverAgent agent = new FailoverAgent(spec, client, keys, desired.self(), desired.primary().name(), port, log);
+    FailoverAgent agent = new FailoverAgent(spec, desired.replication().flatMap(r -> r.synchronous()), client, keys, desired.self(),
+        desired.primary().name(), port, log);
     FailoverLoop loop = new FailoverLoop(desired, agent, port, pushRun);
     loop.ticker.start();
     loop.deadline.scheduleWithFixedDelay(loop::checkDeadline, 100, 100, TimeUnit.MILLISECONDS);

@@ -128,6 +128,30 @@ public final class LocalServerPort implements ServerPort {
     return names;
   }
 
+  /**
+   * The walsenders that stream, then (a second statement, so strictly later) our WAL position: any
+   * commit acknowledged before a standby was seen synchronous lies at or before it.
+   */
+  @Override
+  public Optional<Standbys> standbys() {
+    try (Connection c = HostProbe.localServer(desired).connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(seconds());
+      List<Standby> streaming = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("select application_name, sync_state,"
+          + " coalesce(pg_wal_lsn_diff(flush_lsn, '0/0'), 0)::bigint from pg_stat_replication where state = 'streaming'")) {
+        while (rs.next()) {
+          streaming.add(new Standby(rs.getString(1), rs.getString(2), rs.getLong(3)));
+        }
+      }
+      try (ResultSet rs = st.executeQuery("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+        rs.next();
+        return Optional.of(new Standbys(streaming, rs.getLong(1)));
+      }
+    } catch (SQLException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   @Override
   public List<PeerPoll> pollPeers() {
     Optional<ReplicationSpec> rep = desired.replication();

@@ -3,6 +3,7 @@ package io.pgconverge.failover.runtime;
 import io.pgconverge.failover.FailoverFacts.Local;
 import io.pgconverge.failover.FailoverFacts.PeerPoll;
 import java.util.List;
+import java.util.Optional;
 
 /** What the failover runtime needs of this host's server and of the peers. Every method is bounded in time. */
 public interface ServerPort {
@@ -14,6 +15,25 @@ public interface ServerPort {
 
   /** Promotes the local server ({@code pg_promote}); it returns once the server is writable or the wait timed out. */
   void promote() throws Exception;
+
+  /**
+   * The standbys that stream from our (writable) server, each with its {@code
+   * pg_stat_replication.sync_state} and flush position, and our WAL position read <em>after</em>
+   * them; empty when the server did not answer (then nothing may be concluded from it).
+   */
+  default Optional<Standbys> standbys() {
+    return Optional.empty();
+  }
+
+  /** One walsender that streams: {@code syncState} is {@code sync}, {@code quorum}, {@code potential} or {@code async}. */
+  record Standby(String name, String syncState, long flushLsn) {}
+
+  /** {@link #standbys}: {@code walAfter} is {@code pg_current_wal_lsn()} read after the walsenders were. */
+  record Standbys(List<Standby> streaming, long walAfter) {
+    public Standbys {
+      streaming = List.copyOf(streaming);
+    }
+  }
 
   /** Stops the local server now: a fast shutdown, and an immediate one if the fast one did not end in time. */
   void demote();
