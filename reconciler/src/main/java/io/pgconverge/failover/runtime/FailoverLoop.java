@@ -4,7 +4,9 @@ import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.FailoverSpec;
 import io.pgconverge.etcd.ClusterKeys;
 import io.pgconverge.etcd.EtcdClient;
+import io.pgconverge.etcd.EtcdException;
 import io.pgconverge.etcd.EtcdSettings;
+import io.pgconverge.etcd.Watch;
 import io.pgconverge.failover.FailoverDecision;
 import io.pgconverge.host.Commands;
 import java.io.IOException;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * plain renew, follow or wait. When the leader seen changes, or the agent took, promoted,
  * demoted or let go, a reconcile run is pushed at once, so followers follow and a former primary
  * rejoins. Every etcd request is bounded by {@code retry_timeout} (the client's deadline).
+ * A third thread watches the leader key (as Patroni's etcd3 store does) and wakes the loop when
+ * it changes: a key that ran out or was let go is seen at once, not up to {@code loop_wait}
+ * later, and so is a new holder. A broken watch is opened again a second later.
  */
 public final class FailoverLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("pgconverge");
@@ -41,6 +46,7 @@ public final class FailoverLoop implements AutoCloseable {
   private final Duration loopWait;
   private final ScheduledExecutorService deadline;
   private final Thread ticker;
+  private final Thread watcher;
   private final Object wakeLock = new Object();
   private boolean wakeRequested;
   private volatile boolean closing;
@@ -48,7 +54,8 @@ public final class FailoverLoop implements AutoCloseable {
   private Optional<String> lastLeader = Optional.empty();
   private String lastLine = "";
 
-  private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun) {
+  private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun,
+      EtcdClient client, ClusterKeys keys) {
     this.identity = identity(desired);
     this.agent = agent;
     this.port = port;
@@ -61,6 +68,8 @@ public final class FailoverLoop implements AutoCloseable {
     });
     this.ticker = new Thread(this::loop, "pgconverge-failover");
     ticker.setDaemon(true);
+    this.watcher = new Thread(() -> watchLeader(client, keys.leader()), "pgconverge-failover-watch");
+    watcher.setDaemon(true);
   }
 
   /**
@@ -75,8 +84,9 @@ public final class FailoverLoop implements AutoCloseable {
     LocalServerPort port = new LocalServerPort(desired, commands, spec.retryTimeout(), log);
     FailoverAgent agent = new FailoverAgent(spec, desired.replication().flatMap(r -> r.synchronous()), client, keys, desired.self(),
         desired.primary().name(), port, log);
-    FailoverLoop loop = new FailoverLoop(desired, agent, port, pushRun);
+    FailoverLoop loop = new FailoverLoop(desired, agent, port, pushRun, client, keys);
     loop.ticker.start();
+    loop.watcher.start();
     loop.deadline.scheduleWithFixedDelay(loop::checkDeadline, 100, 100, TimeUnit.MILLISECONDS);
     LOG.info("failover: mode etcd, {} endpoint(s), keys under {}, ttl {} s, loop_wait {} s, retry_timeout {} s",
         spec.etcd().get().endpoints().size(), keys.prefix(), spec.ttl().toSeconds(), spec.loopWait().toSeconds(),
@@ -177,6 +187,31 @@ public final class FailoverLoop implements AutoCloseable {
     }
   }
 
+  /** Wakes the loop on every change of the leader key, for as long as the loop runs; each watch is bounded, a broken one opened again after a second. */
+  private void watchLeader(EtcdClient client, String leaderKey) {
+    while (!closing) {
+      try (Watch w = client.watch(leaderKey, false, 0)) {
+        while (!closing) {
+          Optional<Watch.Event> e = w.poll(Duration.ofSeconds(1));
+          if (e.isPresent()) {
+            LOG.debug("failover: the leader key changed ({}): ticking now", e.get().type());
+            wake();
+          }
+        }
+      } catch (EtcdException | RuntimeException e) {
+        if (closing) {
+          return;
+        }
+        LOG.debug("failover: the watch of the leader key broke ({}); opened again in 1 s", e.toString());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException stop) {
+          return;
+        }
+      }
+    }
+  }
+
   /** A line with its numbers blanked: two waits that differ only in the milliseconds left are one repeat. */
   static String withoutNumbers(String line) {
     return line.replaceAll("[0-9]+", "#");
@@ -197,6 +232,7 @@ public final class FailoverLoop implements AutoCloseable {
     closing = true;
     wake();
     ticker.interrupt();
+    watcher.interrupt();
     try {
       ticker.join(loopWait.plus(Duration.ofSeconds(30)).toMillis());
     } catch (InterruptedException e) {
