@@ -34,7 +34,8 @@ import java.util.function.BooleanSupplier;
 /**
  * One run of the loop: observe → plan → apply, repeated while the previous pass changed the host
  * in a way that opens new facts (a new data directory, a started server), at most {@value
- * #MAX_PASSES} times. Level-based: every pass plans from what it observes now. {@code check}
+ * #MAX_PASSES} times; a pass that only made roles and slots is not observed again ({@link
+ * #settledByItself}). Level-based: every pass plans from what it observes now. {@code check}
  * makes a single pass and runs only the actions that change nothing.
  */
 public final class Reconciler {
@@ -123,10 +124,31 @@ public final class Reconciler {
       if (done.stream().anyMatch(o -> o instanceof Outcome.Failed)) {
         break;
       }
+      if (settledByItself(plan, done)) {
+        break;
+      }
     }
     return new RunReport(runId, checkOnly, desired.source(), start, Duration.ofNanos(System.nanoTime() - t0),
         List.copyOf(drifts.values()), outcomes, refusals, pending, List.of(), replication, seenServer, synchronous);
   }
+
+  /**
+   * True when the pass needs no pass after it: it refused nothing, every action it ran was applied,
+   * and each that changed the host made a role or a replication slot on the running server, whose
+   * effect is exactly what was planned and opens no new fact (a cold primary's roles and slots:
+   * without this rule the run observed once more only to find nothing to do, about 0.35 s at load
+   * 20). A pass that wrote a file, reloaded, started or built anything is still observed again.
+   */
+  static boolean settledByItself(Plan plan, List<Outcome> done) {
+    return plan.refusals().isEmpty() && plan.pendingRestarts().isEmpty()
+        && done.stream().allMatch(o -> o instanceof Outcome.Applied)
+        && plan.actions().stream().filter(Action::mutates).allMatch(a -> SETTLED_BY_ITSELF.contains(a.getClass()));
+  }
+
+  /** The actions {@link #settledByItself} counts as needing no second look. */
+  private static final java.util.Set<Class<?>> SETTLED_BY_ITSELF = java.util.Set.of(Action.CreateRole.class,
+      Action.AlterRole.class, Action.SetPassword.class, Action.EnsureRewindRole.class, Action.CreateSlot.class,
+      Action.DropSlot.class);
 
   /**
    * Maps a line of the rendered postgresql.conf to the desired-state field it came from; the map is

@@ -48,6 +48,12 @@ public final class InMemoryHost {
     return this;
   }
 
+  /** {@code program} answers with what {@code run} returns for its argv (called when it runs: a test may look at the host then). */
+  public InMemoryHost on(String program, Function<List<String>, CommandResult> run) {
+    programs.put(program, run);
+    return this;
+  }
+
   public HostPorts ports() {
     return new HostPorts(server(), commandRunner(), fileWriter(), CLOCK);
   }

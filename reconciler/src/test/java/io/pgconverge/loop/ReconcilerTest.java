@@ -15,6 +15,8 @@ import io.pgconverge.observe.ServerFact;
 import io.pgconverge.observe.UpstreamFact;
 import io.pgconverge.plan.Action;
 import io.pgconverge.plan.Plan;
+import io.pgconverge.plan.Refusal;
+import io.pgconverge.plan.RefusalReason;
 import io.pgconverge.plan.PlanContext;
 import io.pgconverge.report.RunReport;
 import java.nio.file.Path;
@@ -53,11 +55,16 @@ class ReconcilerTest {
 
   /** Runs the loop with pass {@code n}'s plan from {@code script} (1-based); a stopped server and no data directory observed. */
   private RunReport run(boolean checkOnly, IntFunction<List<Action>> script) {
+    return run(checkOnly, script, List.of());
+  }
+
+  /** The same, every plan also refusing {@code refusals}. */
+  private RunReport run(boolean checkOnly, IntFunction<List<Action>> script, List<Refusal> refusals) {
     LoopPorts ports = new LoopPorts(desired -> {
       observed++;
       return new Facts(new DataDirectoryFact.Missing(DATA), Map.of(), new ServerFact.NotRunning("no postmaster.pid", false), Map.of(),
           new BinaryFact.Found(BIN), new PrimaryFact.NotApplicable(), new UpstreamFact.NotApplicable());
-    }, (desired, facts, context) -> new Plan(List.of(), script.apply(++planned), List.of(), List.of()),
+    }, (desired, facts, context) -> new Plan(List.of(), script.apply(++planned), refusals, List.of()),
         desired -> host.ports(), InMemoryHost.CLOCK);
     return new Reconciler(stopping::get, ports).run(DESIRED, checkOnly, "run0001", PlanContext.DEFAULT);
   }
@@ -82,6 +89,28 @@ class ReconcilerTest {
     assertThat(kinds(report)).isEqualTo("Applied Applied");
     assertThat(host.files).containsOnlyKeys(DATA.resolve("postgresql.conf"), DATA.resolve("pg_hba.conf"));
     assertThat(host.programsRun()).as("the last pass planned only a check: nothing of it runs").isEmpty();
+  }
+
+  @Test
+  void aPassThatOnlyMadeRolesAndSlotsOnTheRunningServerIsNotObservedAgain() {
+    RunReport report = run(false, pass -> switch (pass) {
+      case 1 -> List.of(write("postgresql.conf"));
+      case 2 -> List.of(new Action.CreateSlot("pgc_node2"), new Action.CreateSlot("pgc_node3"));
+      default -> List.of(write("pg_hba.conf"));
+    });
+
+    assertThat(observed).as("the file written in pass 1 is observed again, the slots of pass 2 are not").isEqualTo(2);
+    assertThat(kinds(report)).isEqualTo("Applied Applied Applied");
+    assertThat(host.statements).hasSize(2);
+  }
+
+  @Test
+  void aPassOfSlotsThatAlsoRefusedSomethingIsObservedAgain() {
+    List<Refusal> refusals = List.of(new Refusal(RefusalReason.SERVER_UNREACHABLE, "server", ""));
+    RunReport report = run(false, pass -> pass == 1 ? List.of(new Action.CreateSlot("pgc_node2")) : List.of(), refusals);
+
+    assertThat(observed).isEqualTo(2);
+    assertThat(kinds(report)).isEqualTo("Applied");
   }
 
   @Test
