@@ -57,6 +57,8 @@ final class FailoverLab implements AutoCloseable {
   private final Map<String, Integer> priorities = new LinkedHashMap<>();
   private final Map<ClusterNode, Process> daemons = new LinkedHashMap<>();
   private final Map<ClusterNode, Integer> daemonStarts = new LinkedHashMap<>();
+  /** Helper processes the lab started (an armed {@link #etcdFreezer}); killed by {@link #close()}. */
+  private final List<Process> helpers = new ArrayList<>();
   private boolean failsafe;
   private String maximumLag = "16MB";
   private String schedule;
@@ -332,23 +334,22 @@ final class FailoverLab implements AutoCloseable {
   // ---------------------------------------------------------------- operator requests
 
   /**
-   * Requests a switchover from {@code from} (the leader) to {@code to}: the {@code failover} key
-   * as {@code pgconverge switchover --to} writes it (written with etcdctl from the etcd host until
-   * that command is merged here).
+   * {@code pgconverge switchover --to <to> --from <from>} run inside {@code from}'s namespace, as an
+   * operator on that host would; it returns once {@code to} holds the leader key (or fails).
    */
-  void switchover(ClusterNode from, ClusterNode to) {
-    etcdPut("failover", "{\"kind\":\"switchover\",\"from\":\"" + from.name() + "\",\"candidate\":\"" + to.name()
-        + "\",\"generation\":0}");
+  ProcessResult switchover(ClusterNode from, ClusterNode to) {
+    return cluster.pgconverge(from, "switchover", "--to", to.name(), "--from", from.name(), "--timeout", "60",
+        "--config", from.desiredStateFile().toString());
   }
 
-  /** Pauses the cluster (the {@code pause} key, as {@code pgconverge pause} writes it), asked on {@code at}. */
-  void pause(ClusterNode at) {
-    etcdPut("pause", "{\"by\":\"" + at.name() + "\"}");
+  /** {@code pgconverge pause} run inside {@code at}'s namespace: the pause key. */
+  ProcessResult pause(ClusterNode at) {
+    return cluster.pgconverge(at, "pause", "--config", at.desiredStateFile().toString());
   }
 
-  /** Resumes the cluster (the {@code pause} key deleted), asked on {@code at}. */
-  void resume(ClusterNode at) {
-    etcdDelete("pause");
+  /** {@code pgconverge resume} run inside {@code at}'s namespace: the pause key deleted. */
+  ProcessResult resume(ClusterNode at) {
+    return cluster.pgconverge(at, "resume", "--config", at.desiredStateFile().toString());
   }
 
   /** The last {@code lines} lines of every daemon's log and what etcd holds: for failure messages. */
@@ -357,9 +358,25 @@ final class FailoverLab implements AutoCloseable {
     for (ClusterNode n : cluster.nodes()) {
       List<String> l = daemonLog(n).lines().toList();
       b.append(String.join("\n", l.subList(Math.max(0, l.size() - 60), l.size()))).append('\n');
+      b.append(serverLogTail(n, 8));
     }
     b.append("etcd ").append(KEYS).append(": ").append(etcdKeys()).append('\n');
     return b.toString();
+  }
+
+  /** The last lines of the node's newest server log ({@code data/log/}), headed by its name. */
+  String serverLogTail(ClusterNode node, int lines) {
+    try (java.util.stream.Stream<Path> logs = Files.list(node.data().resolve("log"))) {
+      Optional<Path> newest = logs.max(java.util.Comparator.comparing(p -> p.toFile().lastModified()));
+      if (newest.isEmpty()) {
+        return "";
+      }
+      List<String> l = Files.readAllLines(newest.get(), StandardCharsets.UTF_8);
+      return "---- " + node.name() + " server log " + newest.get().getFileName() + "\n"
+          + String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size())) + "\n";
+    } catch (IOException | UncheckedIOException e) {
+      return "";
+    }
   }
 
   // ---------------------------------------------------------------- observing
@@ -393,7 +410,7 @@ final class FailoverLab implements AutoCloseable {
 
   /** Every key of the cluster and its value, one "key = value" per line (or etcdctl's error). */
   String etcdKeys() {
-    ProcessResult r = etcd.etcdctl("get", "--prefix", KEYS);
+    ProcessResult r = etcd.etcdctl("get", "--prefix", KEYS, "--command-timeout=1s");
     if (r.exitCode() != 0) {
       return "(etcdctl failed: " + r.output().trim() + ")";
     }
@@ -403,15 +420,6 @@ final class FailoverLab implements AutoCloseable {
       b.append("\n  ").append(l.get(i)).append(" = ").append(l.get(i + 1));
     }
     return b.toString();
-  }
-
-  /** Writes the cluster's key {@code name} (no lease), as an operator with etcdctl would. */
-  void etcdPut(String name, String value) {
-    etcd.etcdctl("put", KEYS + name, value).assertExit(0);
-  }
-
-  void etcdDelete(String name) {
-    etcd.etcdctl("del", KEYS + name).assertExit(0);
   }
 
   /**
@@ -440,6 +448,57 @@ final class FailoverLab implements AutoCloseable {
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Waits (bounded by 30 s) until etcd shows the leader's lease just renewed (its end moved forward
+   * by more than a second since the previous read), then runs {@code fault} at once. Returns the
+   * lease's end as measured right after that renewal, a lower bound that holds unless another
+   * renewal lands before the fault takes effect: the fault must take well under a renewal period
+   * (loop_wait plus a tick).
+   */
+  long rightAfterARenewal(Runnable fault) {
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long previous = 0;
+    while (System.nanoTime() < until) {
+      Optional<Long> end = leaseEndsAtTheEarliestNanos();
+      if (end.isPresent() && previous != 0 && end.get() > previous + 1_000_000_000L) {
+        fault.run();
+        return end.get();
+      }
+      previous = Math.max(previous, end.orElse(0L));
+    }
+    throw new AssertionError("no renewal of the leader's lease seen within 30 s\n" + transcript());
+  }
+
+  /**
+   * A shell started now that sends SIGSTOP to every etcd member the moment the returned action
+   * runs (starting a process takes most of a second on this machine; writing a line takes none).
+   */
+  Runnable etcdFreezer() {
+    String pids = String.join(" ", List.of(0, 1, 2).stream().map(i -> Long.toString(etcd.pid(i))).toList());
+    Process sh;
+    try {
+      sh = new ProcessBuilder("sh", "-c", "read go && kill -STOP " + pids).redirectErrorStream(true).start();
+      helpers.add(sh);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return () -> {
+      try {
+        sh.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        sh.getOutputStream().flush();
+        if (!sh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || sh.exitValue() != 0) {
+          sh.destroyForcibly();
+          throw new AssertionError("kill -STOP " + pids + " failed");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    };
   }
 
   /** The moment (monotonic) the node first answers as not writable, polled every 100 ms; empty on timeout. */
@@ -477,12 +536,6 @@ final class FailoverLab implements AutoCloseable {
     return Long.parseLong(cluster.psql(node, "select (case when pg_is_in_recovery() then greatest("
         + "coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(pg_last_wal_replay_lsn(), '0/0'))"
         + " else pg_current_wal_lsn() end - '0/0')::bigint"));
-  }
-
-  /** The WAL receiver's process id on a replica, empty when none runs. */
-  Optional<Long> walReceiverPid(ClusterNode node) {
-    String pid = cluster.psql(node, "select coalesce((select pid from pg_stat_wal_receiver)::text, '')");
-    return pid.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(pid));
   }
 
   /** The {@code lsn} of a status key's JSON value ({@code {"lsn": 123}}), 0 when it has none. */
@@ -592,6 +645,7 @@ final class FailoverLab implements AutoCloseable {
   @Override
   public void close() {
     List<RuntimeException> failures = new ArrayList<>();
+    helpers.forEach(Process::destroyForcibly);
     for (ClusterNode n : daemons.keySet()) {
       try {
         killDaemon(n);

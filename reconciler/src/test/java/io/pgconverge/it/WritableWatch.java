@@ -26,9 +26,13 @@ final class WritableWatch implements AutoCloseable {
   private final List<String> twoWritable = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> writableCount = new LinkedHashMap<>();
   private final Thread thread;
+  /** Null: each poll starts psql per node; else one long-lived session per node ({@link #startOverSessions}). */
+  private final Map<ClusterNode, PsqlSession> sessions;
+  private final Map<ClusterNode, Long> lastOpen = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private WritableWatch(Cluster cluster) {
+  private WritableWatch(Cluster cluster, boolean overSessions) {
     this.cluster = cluster;
+    this.sessions = overSessions ? new java.util.concurrent.ConcurrentHashMap<>() : null;
     this.nodes = cluster.nodes();
     this.pool = Executors.newFixedThreadPool(nodes.size(), r -> {
       Thread t = new Thread(r, "writable-watch");
@@ -40,9 +44,40 @@ final class WritableWatch implements AutoCloseable {
   }
 
   static WritableWatch start(Cluster cluster) {
-    WritableWatch w = new WritableWatch(cluster);
+    WritableWatch w = new WritableWatch(cluster, false);
     w.thread.start();
     return w;
+  }
+
+  /**
+   * Like {@link #start} but each node is asked over one long-lived psql session ({@link
+   * PsqlSession}), so a poll costs round trips, not process starts, and really comes every ~100 ms
+   * on a loaded machine. A lost session is opened again at most once a second (the node counts as
+   * down in between).
+   */
+  static WritableWatch startOverSessions(Cluster cluster) {
+    WritableWatch w = new WritableWatch(cluster, true);
+    w.thread.start();
+    return w;
+  }
+
+  private String probe(ClusterNode n) {
+    if (sessions == null) {
+      ProcessResult r = cluster.tryPsql(n, "select pg_is_in_recovery()");
+      return r.exitCode() == 0 ? r.stdout().trim() : "down";
+    }
+    PsqlSession s = sessions.get(n);
+    if (s == null || s.dead()) {
+      long now = System.nanoTime();
+      if (now - lastOpen.getOrDefault(n, now - 2_000_000_000L) < 1_000_000_000L) {
+        return "down";
+      }
+      lastOpen.put(n, now);
+      s = PsqlSession.open(n);
+      sessions.put(n, s);
+    }
+    return s.run("select pg_is_in_recovery()", java.time.Duration.ofSeconds(2))
+        .filter(l -> l.size() == 1).map(l -> l.get(0).trim()).orElse("down");
   }
 
   private void loop() {
@@ -50,10 +85,7 @@ final class WritableWatch implements AutoCloseable {
       Instant at = Instant.now();
       List<Future<String>> answers = new ArrayList<>();
       for (ClusterNode n : nodes) {
-        answers.add(pool.submit(() -> {
-          ProcessResult r = cluster.tryPsql(n, "select pg_is_in_recovery()");
-          return r.exitCode() == 0 ? r.stdout().trim() : "down";
-        }));
+        answers.add(pool.submit(() -> probe(n)));
       }
       List<String> writable = new ArrayList<>();
       StringBuilder seen = new StringBuilder();
@@ -110,5 +142,8 @@ final class WritableWatch implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     pool.shutdownNow();
+    if (sessions != null) {
+      sessions.values().forEach(PsqlSession::close);
+    }
   }
 }

@@ -24,9 +24,12 @@ final class Writer implements AutoCloseable {
   private final AtomicInteger refusals = new AtomicInteger();
   private final Thread thread;
   private volatile ClusterNode target;
+  /** Null: each insert starts psql; else one long-lived session per node ({@link #startOverSessions}). */
+  private final java.util.Map<ClusterNode, PsqlSession> sessions;
 
-  private Writer(Cluster cluster, String table, long firstValue) {
+  private Writer(Cluster cluster, String table, long firstValue, boolean overSessions) {
     this.cluster = cluster;
+    this.sessions = overSessions ? new java.util.HashMap<>() : null;
     this.table = table;
     this.nodes = cluster.nodes();
     this.next = new AtomicLong(firstValue);
@@ -37,9 +40,34 @@ final class Writer implements AutoCloseable {
 
   /** Starts writing {@code firstValue, firstValue + 1, ...} into {@code table} (which must exist). */
   static Writer start(Cluster cluster, String table, long firstValue) {
-    Writer w = new Writer(cluster, table, firstValue);
+    Writer w = new Writer(cluster, table, firstValue, false);
     w.thread.start();
     return w;
+  }
+
+  /**
+   * Like {@link #start} but over one long-lived psql session per node ({@link PsqlSession}): an
+   * insert counts as acknowledged when psql printed its command tag {@code INSERT 0 1} (the commit
+   * returned) with no error; a failed or timed-out insert moves to the next node.
+   */
+  static Writer startOverSessions(Cluster cluster, String table, long firstValue) {
+    Writer w = new Writer(cluster, table, firstValue, true);
+    w.thread.start();
+    return w;
+  }
+
+  private boolean insert(ClusterNode node, long n) {
+    String sql = "insert into " + table + " values (" + n + ")";
+    if (sessions == null) {
+      ProcessResult r = cluster.tryPsql(node, sql);
+      return r.exitCode() == 0;
+    }
+    PsqlSession s = sessions.get(node);
+    if (s == null || s.dead()) {
+      s = PsqlSession.open(node);
+      sessions.put(node, s);
+    }
+    return s.run(sql, java.time.Duration.ofSeconds(10)).map(l -> l.contains("INSERT 0 1")).orElse(false);
   }
 
   private void loop() {
@@ -47,13 +75,13 @@ final class Writer implements AutoCloseable {
     while (running.get()) {
       long n = next.getAndIncrement();
       ClusterNode node = nodes.get(at);
-      ProcessResult r;
+      boolean acked;
       try {
-        r = cluster.tryPsql(node, "insert into " + table + " values (" + n + ")");
+        acked = insert(node, n);
       } catch (RuntimeException | AssertionError e) {
-        r = null;
+        acked = false;
       }
-      if (r != null && r.exitCode() == 0) {
+      if (acked) {
         acknowledged.add(n);
         target = node;
       } else {
@@ -101,6 +129,9 @@ final class Writer implements AutoCloseable {
       thread.join(40_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (sessions != null && !thread.isAlive()) {
+      sessions.values().forEach(PsqlSession::close);
     }
   }
 }
