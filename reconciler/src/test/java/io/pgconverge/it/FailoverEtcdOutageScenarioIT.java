@@ -3,7 +3,6 @@ package io.pgconverge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -51,9 +50,6 @@ class FailoverEtcdOutageScenarioIT extends FailoverScenario {
 
   @Test
   @Order(1)
-  @Disabled("the daemon does not do it yet: FailoverStep decides Failsafe (\"every peer (2) answered and streams from us, so"
-      + " we stay primary\"), but FailoverAgent.checkDeadline, run every 100 ms by FailoverLoop, demotes a server whose"
-      + " hold passed its deadline without asking failsafe: the primary stopped 13.5 s into the outage (seen 2026-12-02)")
   void withFailsafeAndEveryPeerStreamingThePrimaryStaysWritableThroughTheOutage() {
     ClusterNode primary = lab.awaitHealthy(FailoverLab.FORMATION);
     lab.failsafe(true).writeDesired();

@@ -74,6 +74,8 @@ public final class FailoverAgent {
   private final WritableGrace grace;
   private Lease lease;
   private Optional<Hold> hold = Optional.empty();
+  /** Until when the last loop's failsafe confirmation (every peer streams from us) keeps a passed deadline from demoting; 0: none. */
+  private volatile long failsafeUntilNanos;
   private volatile Optional<String> primary = Optional.empty();
   /** Standbys seen synchronous but not yet in the sync key: our WAL position when first seen so (they join once flushed past it). */
   private final Map<String, Long> joining = new HashMap<>();
@@ -156,16 +158,28 @@ public final class FailoverAgent {
     }
     FailoverFacts facts = new FailoverFacts(self, preferredPrimary, view, local, server.pollPeers(), currentHold(), System.nanoTime());
     FailoverDecision decision = FailoverStep.decide(spec, synchronous, facts);
+    // counted from the decision, not from the facts: the next decision comes a loop_wait after
+    // this tick ends, and a tick without etcd takes up to two retry_timeouts (the keepalive's
+    // endpoints, then the peers' poll); one second more for the scheduling
+    failsafeUntilNanos = decision instanceof FailoverDecision.Failsafe
+        ? System.nanoTime() + spec.loopWait().plus(spec.retryTimeout().multipliedBy(2)).plusSeconds(1).toNanos() : 0;
     act(decision, facts);
     maintainSync(facts);
     publish(local);
     return decision;
   }
 
-  /** Demotes a writable server whose hold on the key has passed its deadline; true if it did. */
+  /**
+   * Demotes a writable server whose hold on the key has passed its deadline; true if it did. Not
+   * while failsafe holds: with {@code failsafe: true}, a loop that found etcd unavailable and every
+   * peer answering as a replica streaming from us ({@link FailoverDecision.Failsafe}) keeps us
+   * primary until the next loop must have confirmed it again ({@code loop_wait + 2 ×
+   * retry_timeout + 1 s} after the decision); a loop that does not confirm it ends failsafe at once.
+   */
   public boolean checkDeadline() {
     Optional<Hold> h = currentHold();
-    if (h.isEmpty() || System.nanoTime() < h.get().deadlineNanos()) {
+    long now = System.nanoTime();
+    if (h.isEmpty() || now < h.get().deadlineNanos() || (spec.failsafe() && now < failsafeUntilNanos)) {
       return false;
     }
     synchronized (this) {
