@@ -142,8 +142,8 @@ public final class FailoverStep {
       return new Renew("we hold the leader key and our server is writable" + refused);
     }
     if (!local.running()) {
-      return new Wait("we hold the leader key but our server does not run: the key is not renewed, it stays ours only if the"
-          + " server is writable again before the lease ends");
+      return new Wait("we hold the leader key but our server does not run: the daemon starts it again; the key stays ours"
+          + " only if the server is writable again within ttl - retry_timeout");
     }
     Optional<String> behind = behind(spec, f, e);
     return behind.isPresent()
