@@ -131,7 +131,7 @@ class FailoverStepTest {
   }
 
   @Test
-  void theLeaderWhoseServerIsDownDoesNotRenewSoTheKeyOutlivesItOnlyUntilTheLeaseEnds() {
+  void theLeaderWhoseServerIsDownWaitsForTheDaemonToStartItAndKeepsTheKeyOnlyIfItIsWritableSoon() {
     Loop l = new Loop();
     l.self = "node1";
     l.leader = Optional.of("node1");
@@ -139,7 +139,7 @@ class FailoverStepTest {
 
     FailoverDecision d = l.decide();
     assertThat(d).isInstanceOf(Wait.class);
-    assertThat(d.reason()).contains("not renewed").contains("writable again before the lease ends");
+    assertThat(d.reason()).contains("the daemon starts it again").contains("writable again within ttl - retry_timeout");
   }
 
   @Test
