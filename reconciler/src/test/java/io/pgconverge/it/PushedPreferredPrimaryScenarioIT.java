@@ -24,6 +24,12 @@ class PushedPreferredPrimaryScenarioIT extends FailoverScenario {
     lab.writeDesired();
   }
 
+  /** Until the leader key names {@code node} (bounded): until then the old primary is still healthy, and awaitHealthy would return it. */
+  private void awaitLeader(ClusterNode node) {
+    boolean named = FailoverLab.await(() -> lab.leader().equals(java.util.Optional.of(node.name())), FailoverLab.TTL.plusSeconds(40));
+    assertThat(named).as("the leader key names %s\n%s", node.name(), lab.transcript()).isTrue();
+  }
+
   private String generation() {
     return lab.etcdValue("config").orElse("(no config key)");
   }
@@ -37,6 +43,7 @@ class PushedPreferredPrimaryScenarioIT extends FailoverScenario {
     ClusterNode node2 = lab.node(2);
     try (WritableWatch watch = WritableWatch.start(cluster)) {
       pushPreferred(node2);
+      awaitLeader(node2);
       ClusterNode primary = lab.awaitHealthy(FailoverLab.TTL.plusSeconds(40));
       assertThat(primary).as("the pushed file's preferred primary is the primary\n%s", lab.transcript()).isSameAs(node2);
       assertThat(generation()).as("one switchover fired, at generation 1").contains("\"preferred\":\"node2\"").contains("\"generation\":1");
@@ -57,6 +64,7 @@ class PushedPreferredPrimaryScenarioIT extends FailoverScenario {
     ClusterNode node3 = lab.node(3);
     try (WritableWatch watch = WritableWatch.start(cluster)) {
       lab.switchover(node2, node3);
+      awaitLeader(node3);
       assertThat(lab.awaitHealthy(FailoverLab.TTL.plusSeconds(40))).as("the operator's switchover").isSameAs(node3);
 
       lab.writeDesired(); // config management runs again: the file still names node2
