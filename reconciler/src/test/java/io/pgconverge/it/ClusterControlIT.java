@@ -14,7 +14,6 @@ import io.pgconverge.etcd.EtcdSettings;
 import io.pgconverge.etcd.KeyValue;
 import io.pgconverge.failover.ClusterRequests.PreferredChange;
 import io.pgconverge.failover.FailoverDecision;
-import io.pgconverge.failover.FailoverFacts.Local;
 import io.pgconverge.failover.FailoverFacts.PeerPoll;
 import io.pgconverge.failover.control.ClusterControl;
 import io.pgconverge.failover.control.ClusterControl.Outcome;
@@ -84,41 +83,11 @@ class ClusterControlIT {
     return new ClusterControl(EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(5))), keys, SPEC, PEERS, true);
   }
 
-  /** A server that exists only in this test: writable or not, at a WAL position; promote and demote flip it. */
-  private static final class FakeServer implements ServerPort {
-    volatile Local local;
-    final List<PeerPoll> peers;
-    final List<String> done = new CopyOnWriteArrayList<>();
-
-    FakeServer(boolean writable, List<PeerPoll> peers) {
-      this.local = new Local(true, writable, 1, 5000);
-      this.peers = new CopyOnWriteArrayList<>(peers);
-    }
-
-    public Local observe() {
-      return local;
-    }
-
-    public List<PeerPoll> pollPeers() {
-      return peers;
-    }
-
-    public void promote() {
-      done.add("promote");
-      local = new Local(true, true, 2, 5000);
-    }
-
-    public void demote() {
-      done.add("demote");
-      local = Local.STOPPED;
-    }
-  }
-
   private static PeerPoll replicaPoll(String name, long lsn, int priority) {
     return new PeerPoll(name, true, false, 1, lsn, priority, Optional.of("node1"));
   }
 
-  private FailoverAgent agent(ClusterKeys keys, String self, FakeServer server, List<String> log) throws Exception {
+  private FailoverAgent agent(ClusterKeys keys, String self, ScriptedServer server, List<String> log) throws Exception {
     return new FailoverAgent(SPEC, EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3))), keys, self, "node1",
         server, log::add);
   }
@@ -165,7 +134,7 @@ class ClusterControlIT {
     assertThat(value(keys.failover())).hasValue("{\"kind\":\"switchover\",\"from\":\"node1\",\"candidate\":\"node2\",\"generation\":3}");
 
     // node1's own agent (FailoverAgent, unchanged) reads the key and steps down for node2.
-    FakeServer node1 = new FakeServer(true, List.of(replicaPoll("node2", 5000, 1), replicaPoll("node3", 5000, 0)));
+    ScriptedServer node1 = new ScriptedServer(true, List.of(replicaPoll("node2", 5000, 1), replicaPoll("node3", 5000, 0)));
     List<String> log = new ArrayList<>();
     FailoverAgent a = agent(keys, "node1", node1, log);
     FailoverDecision d = a.tick();
@@ -187,7 +156,7 @@ class ClusterControlIT {
         "{\"kind\":\"failover\",\"candidate\":\"node2\",\"generation\":0,\"allow_data_loss\":true}");
 
     // node2's agent: node3 answers further ahead (and with priority), yet the request names node2.
-    FakeServer node2 = new FakeServer(false, List.of(PeerPoll.silent("node1", 1), replicaPoll("node3", 9000, 5)));
+    ScriptedServer node2 = new ScriptedServer(false, List.of(PeerPoll.silent("node1", 1), replicaPoll("node3", 9000, 5)));
     List<String> log = new ArrayList<>();
     FailoverAgent a = agent(keys, "node2", node2, log);
     FailoverDecision d = a.tick();
@@ -253,8 +222,8 @@ class ClusterControlIT {
   @Test
   void aSwitchoverWaitsUntilTheCandidateHoldsTheLeaderKeyWhileTheAgentsCarryItOut() throws Exception {
     ClusterKeys keys = freshKeys();
-    FakeServer node1 = new FakeServer(true, List.of(replicaPoll("node2", 5000, 1), replicaPoll("node3", 5000, 0)));
-    FakeServer node2 = new FakeServer(false, List.of(new PeerPoll("node1", true, true, 1, 5000, 1, Optional.empty()),
+    ScriptedServer node1 = new ScriptedServer(true, List.of(replicaPoll("node2", 5000, 1), replicaPoll("node3", 5000, 0)));
+    ScriptedServer node2 = new ScriptedServer(false, List.of(new PeerPoll("node1", true, true, 1, 5000, 1, Optional.empty()),
         replicaPoll("node3", 5000, 0)));
     List<String> log = new CopyOnWriteArrayList<>();
     FailoverAgent a1 = agent(keys, "node1", node1, log);

@@ -9,7 +9,6 @@ import io.pgconverge.etcd.EtcdClient;
 import io.pgconverge.etcd.EtcdSettings;
 import io.pgconverge.etcd.KeyValue;
 import io.pgconverge.failover.FailoverDecision;
-import io.pgconverge.failover.FailoverFacts.Local;
 import io.pgconverge.failover.FailoverFacts.PeerPoll;
 import io.pgconverge.failover.runtime.FailoverAgent;
 import io.pgconverge.failover.runtime.ServerPort;
@@ -59,47 +58,11 @@ class SyncKeyIT {
     }
   }
 
-  /** A server that exists only in this test, with the walsenders the test says stream from it. */
-  private static final class FakeServer implements ServerPort {
-    volatile Local local;
-    volatile Standbys standbys = new Standbys(List.of(), 0);
-    final List<PeerPoll> peers;
-    final List<String> done = new ArrayList<>();
-
-    FakeServer(boolean writable, List<PeerPoll> peers) {
-      this.local = new Local(true, writable, 1, 5000);
-      this.peers = peers;
-    }
-
-    public Local observe() {
-      return local;
-    }
-
-    public List<PeerPoll> pollPeers() {
-      return peers;
-    }
-
-    @Override
-    public Optional<Standbys> standbys() {
-      return Optional.of(standbys);
-    }
-
-    public void promote() {
-      done.add("promote");
-      local = new Local(true, true, 2, 5000);
-    }
-
-    public void demote() {
-      done.add("demote");
-      local = Local.STOPPED;
-    }
-  }
-
   private static ClusterKeys freshKeys() {
     return new ClusterKeys("/pgconverge-it", "s" + UUID.randomUUID().toString().substring(0, 8));
   }
 
-  private FailoverAgent agent(ClusterKeys keys, String self, FakeServer server, List<String> log) throws Exception {
+  private FailoverAgent agent(ClusterKeys keys, String self, ScriptedServer server, List<String> log) throws Exception {
     return new FailoverAgent(SPEC, FIRST_1, EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3))), keys, self,
         "node1", server, log::add);
   }
@@ -112,7 +75,7 @@ class SyncKeyIT {
   void theLeaderListsItsSynchronousStandbyWritesOnlyChangesAndLetsANewOneJoinOnlyOnceCaughtUp() throws Exception {
     ClusterKeys keys = freshKeys();
     operator.put(keys.initialize(), "node1", 0);
-    FakeServer node1 = new FakeServer(true, List.of());
+    ScriptedServer node1 = new ScriptedServer(true, List.of());
     node1.standbys = walsenders(5000, new ServerPort.Standby("node2", "sync", 5000), new ServerPort.Standby("node3", "potential", 4000));
     List<String> log = new ArrayList<>();
     FailoverAgent a = agent(keys, "node1", node1, log);
@@ -143,7 +106,7 @@ class SyncKeyIT {
     operator.put(keys.initialize(), "node1", 0);
     operator.put(keys.history(), "{\"timeline\":1,\"primary\":\"node1\"}", 0);
     operator.put(keys.sync(), "{\"leader\":\"node1\",\"members\":[\"node3\"]}", 0);
-    FakeServer node2 = new FakeServer(false, List.of(PeerPoll.silent("node1", 1), PeerPoll.silent("node3", 1)));
+    ScriptedServer node2 = new ScriptedServer(false, List.of(PeerPoll.silent("node1", 1), PeerPoll.silent("node3", 1)));
     List<String> log = new ArrayList<>();
     FailoverAgent a = agent(keys, "node2", node2, log);
 
