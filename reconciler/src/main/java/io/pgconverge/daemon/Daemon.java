@@ -140,7 +140,7 @@ public final class Daemon {
     }
     preferredPrimary(desired);
     FailoverLoop.View view = loop == null ? new FailoverLoop.View(java.util.Optional.empty(), false) : loop.view();
-    return RoleSource.fromLeader(desired, view.leader(), view.holdsLeaderKey());
+    return FailoverLoop.roles(desired, view);
   }
 
   /**

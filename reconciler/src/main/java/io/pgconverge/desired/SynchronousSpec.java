@@ -2,6 +2,7 @@ package io.pgconverge.desired;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -17,8 +18,13 @@ import java.util.stream.Collectors;
  * @param degraded true only in the copy the planner makes when {@code strict} is false and fewer
  *     than {@code number} eligible standbys stream: the primary then writes
  *     synchronous_standby_names empty (asynchronous) until enough stream again; never from the file
+ * @param chosen under {@code failover.mode: etcd} with method {@code first}, the standbys the
+ *     leader's failover loop chose ({@code FailoverAgent}, {@code failover/SyncKeyStep}): the
+ *     primary's list names exactly these, never every eligible peer; empty (the file's, and file
+ *     mode): every eligible peer. Never from the file
  */
-public record SynchronousSpec(Method method, int number, boolean strict, List<String> eligible, boolean degraded) {
+public record SynchronousSpec(Method method, int number, boolean strict, List<String> eligible, boolean degraded,
+    Optional<List<String>> chosen) {
   /** The two methods of synchronous_standby_names. */
   public enum Method {
     ANY,
@@ -32,6 +38,12 @@ public record SynchronousSpec(Method method, int number, boolean strict, List<St
 
   public SynchronousSpec {
     eligible = List.copyOf(eligible);
+    chosen = chosen.map(List::copyOf);
+  }
+
+  /** Every eligible peer listed, as the file declares it. */
+  public SynchronousSpec(Method method, int number, boolean strict, List<String> eligible, boolean degraded) {
+    this(method, number, strict, eligible, degraded, Optional.empty());
   }
 
   /** As the desired-state file declares it: not degraded. */
@@ -41,16 +53,25 @@ public record SynchronousSpec(Method method, int number, boolean strict, List<St
 
   /** This section with the primary dropped to asynchronous (only for {@code strict: false}). */
   public SynchronousSpec asDegraded() {
-    return new SynchronousSpec(method, number, strict, eligible, true);
+    return new SynchronousSpec(method, number, strict, eligible, true, chosen);
+  }
+
+  /**
+   * This section with the list the failover loop chose: synchronous_standby_names names exactly
+   * {@code standbys}; {@code degraded}: empty (asynchronous), as the loop decided.
+   */
+  public SynchronousSpec withChosen(List<String> standbys, boolean degraded) {
+    return new SynchronousSpec(method, number, strict, eligible, degraded, Optional.of(standbys));
   }
 
   /**
    * synchronous_standby_names on {@code primary}: {@code ANY n ("a", "b")} or {@code FIRST n (...)}
-   * over the eligible peers but the primary, in the order of peers, double-quoted (names with '-'
-   * or '.' parse).
+   * over the eligible peers but the primary (or, when {@link #chosen} names any, over those), in
+   * the order of peers, double-quoted (names with '-' or '.' parse).
    */
   public String standbyNames(String primary) {
+    List<String> names = chosen.filter(c -> !c.isEmpty()).orElse(eligible);
     return method.name() + " " + number + " ("
-        + eligible.stream().filter(n -> !n.equals(primary)).map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + ")";
+        + names.stream().filter(n -> !n.equals(primary)).map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + ")";
   }
 }

@@ -26,6 +26,11 @@ import java.util.Optional;
  *       ReplicationRow#streaming}): degraded, the value is empty (asynchronous) until enough stream
  *       again; then the declared list comes back (a reload). A server that is not running is not
  *       judged: the declared list. {@code strict: true} never degrades: commits wait instead.
+ *   <li>Under {@code failover.mode: etcd} with method {@code first} the leader's failover loop
+ *       chooses the list ({@link SynchronousSpec#chosen}, handed in by {@link #withChosen}): the
+ *       primary renders {@code FIRST n ("a")} over exactly those standbys, and degrades only when
+ *       the loop says so (it empties the {@code sync} key first); this class then judges nothing
+ *       itself. See {@code failover/SyncKeyStep} for the order of the changes.
  * </ol>
  */
 public final class SynchronousStandbys {
@@ -79,15 +84,18 @@ public final class SynchronousStandbys {
     if (spec.isEmpty() || declared.isEmpty()) {
       return Optional.empty();
     }
-    List<String> listed = listed(desired, spec.get());
+    SynchronousSpec s = spec.get();
+    List<String> listed = listed(desired, s);
+    // chosen by the failover loop: the value as it renders it, degraded only as the loop decided
+    String wanted = s.chosen().isPresent() ? s.standbyNames(desired.self()) : declared.get();
     if (!(server instanceof ServerFact.Running r)) {
-      return Optional.of(new Decision(declared.get(), declared.get(), spec.get().strict(), spec.get().number(), List.of(), listed));
+      return Optional.of(new Decision(wanted, s.chosen().isPresent() && s.degraded() ? "" : wanted, s.strict(), s.number(),
+          List.of(), listed));
     }
     List<String> streaming = listed.stream().filter(n -> streams(r.replication().senders(), n)).toList();
     List<String> missing = listed.stream().filter(n -> !streaming.contains(n)).toList();
-    boolean degraded = !spec.get().strict() && streaming.size() < spec.get().number();
-    return Optional.of(new Decision(declared.get(), degraded ? "" : declared.get(), spec.get().strict(), spec.get().number(),
-        streaming, missing));
+    boolean degraded = s.chosen().isPresent() ? s.degraded() : !s.strict() && streaming.size() < s.number();
+    return Optional.of(new Decision(wanted, degraded ? "" : wanted, s.strict(), s.number(), streaming, missing));
   }
 
   /** {@code desired} as the planner must render it: with the primary degraded when {@link #decide} says so. */
@@ -95,11 +103,60 @@ public final class SynchronousStandbys {
     if (decide(desired, server).filter(Decision::degraded).isEmpty()) {
       return desired;
     }
+    return withSpec(desired, desired.replication().flatMap(ReplicationSpec::synchronous).map(SynchronousSpec::asDegraded));
+  }
+
+  /**
+   * {@code desired} with the list the failover loop chose for this primary ({@code failover.mode:
+   * etcd}, method {@code first}): synchronous_standby_names names exactly {@code standbys}, or is
+   * empty when {@code degraded}. Unchanged without a synchronous section. Has no side effects.
+   */
+  public static DesiredState withChosen(DesiredState desired, List<String> standbys, boolean degraded) {
+    Optional<SynchronousSpec> spec = desired.replication().flatMap(ReplicationSpec::synchronous);
+    return spec.isEmpty() ? desired : withSpec(desired, spec.map(s -> s.withChosen(standbys, degraded)));
+  }
+
+  private static DesiredState withSpec(DesiredState desired, Optional<SynchronousSpec> synchronous) {
     Optional<ReplicationSpec> replication = desired.replication().map(r -> new ReplicationSpec(r.user(), r.passwordFile(),
-        r.slots(), r.synchronous().map(SynchronousSpec::asDegraded)));
+        r.slots(), synchronous));
     return new DesiredState(desired.source(), desired.version(), desired.cluster(), desired.self(), desired.peers(),
         desired.postgres(), desired.roles(), replication, desired.policy(), desired.locations(), desired.schedule(),
         desired.failover());
+  }
+
+  /**
+   * The standby names of a synchronous_standby_names value in the form this class renders ({@code
+   * FIRST 1 ("a", "b")}, {@code ANY 2 (a, b)}), with its number; empty for any other form ({@code
+   * *}, the old {@code 1 (a)}, a lone name); {@code ""} is number 0 and no names (asynchronous).
+   * Has no side effects.
+   */
+  public static Optional<Listed> parse(String value) {
+    String v = value == null ? "" : value.strip();
+    if (v.isEmpty()) {
+      return Optional.of(new Listed("", 0, List.of()));
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(FIRST|ANY)\\s+([0-9]{1,4})\\s*\\((.*)\\)").matcher(v);
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    List<String> names = new java.util.ArrayList<>();
+    for (String part : m.group(3).split(",", -1)) {
+      String n = part.strip();
+      if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) {
+        n = n.substring(1, n.length() - 1).replace("\"\"", "\"");
+      } else if (n.isEmpty() || n.contains("\"") || n.equals("*")) {
+        return Optional.empty();
+      }
+      names.add(n);
+    }
+    return Optional.of(new Listed(m.group(1).toUpperCase(java.util.Locale.ROOT), Integer.parseInt(m.group(2)), names));
+  }
+
+  /** A parsed synchronous_standby_names: {@code method} FIRST, ANY or "" (empty value). */
+  public record Listed(String method, int number, List<String> names) {
+    public Listed {
+      names = List.copyOf(names);
+    }
   }
 
   /**
@@ -120,9 +177,9 @@ public final class SynchronousStandbys {
         + " needed stream (" + String.join(", ", listed) + "); strict, so writes block until one is back");
   }
 
-  /** The standbys synchronous_standby_names lists on this primary, in the order of peers. */
+  /** The standbys synchronous_standby_names lists on this primary (the chosen ones, if any), in the order of peers. */
   private static List<String> listed(DesiredState desired, SynchronousSpec spec) {
-    return spec.eligible().stream().filter(n -> !n.equals(desired.self())).toList();
+    return spec.chosen().filter(c -> !c.isEmpty()).orElse(spec.eligible()).stream().filter(n -> !n.equals(desired.self())).toList();
   }
 
   private static boolean streams(List<ReplicationRow> senders, String name) {

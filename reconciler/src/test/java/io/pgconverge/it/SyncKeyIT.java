@@ -10,6 +10,7 @@ import io.pgconverge.etcd.EtcdSettings;
 import io.pgconverge.etcd.KeyValue;
 import io.pgconverge.failover.FailoverDecision;
 import io.pgconverge.failover.FailoverFacts.PeerPoll;
+import io.pgconverge.failover.SyncKeyStep;
 import io.pgconverge.failover.runtime.FailoverAgent;
 import io.pgconverge.failover.runtime.ServerPort;
 import java.time.Duration;
@@ -28,10 +29,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The {@code sync} key under {@code failover.mode: etcd} with {@code replication.synchronous},
  * against a real three-member etcd 3.4 on loopback: the leader's agent ({@link FailoverAgent})
- * keeps it equal to the standbys whose {@code pg_stat_replication.sync_state} says synchronous,
- * writes it only when that changes, lets a standby join only once it has flushed past the WAL
- * position of when it was first seen synchronous; a replica's agent promotes itself only when the
- * key lists it, or when a failover request allows data loss. No PostgreSQL: the servers exist only
+ * (method {@code first}) names one standby in the list it hands to the runs before that standby
+ * joins the key, lets it join only once the server's loaded list names it, it is {@code sync} and
+ * it has flushed past the WAL position of when it was first seen so, writes the key only when it
+ * changes, and takes a standby that went away out of the key before the list names another; a
+ * replica's agent promotes itself only when the key lists it, or when a failover request allows
+ * data loss, and empties the key before it promotes. No PostgreSQL: the servers exist only
  * in this test (a {@link ServerPort} whose walsenders the test sets), so what is judged is the keys.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -67,36 +70,51 @@ class SyncKeyIT {
         "node1", server, log::add);
   }
 
-  private static ServerPort.Standbys walsenders(long walAfter, ServerPort.Standby... standbys) {
-    return new ServerPort.Standbys(List.of(standbys), walAfter);
+  private static ServerPort.Standbys walsenders(String loaded, long walAfter, ServerPort.Standby... standbys) {
+    return new ServerPort.Standbys(List.of(standbys), walAfter, Optional.of(loaded));
+  }
+
+  private String members(ClusterKeys keys) throws Exception {
+    return operator.get(keys.sync()).orElseThrow().value();
   }
 
   @Test
-  void theLeaderListsItsSynchronousStandbyWritesOnlyChangesAndLetsANewOneJoinOnlyOnceCaughtUp() throws Exception {
+  void theLeaderNamesOneStandbyInTheListBeforeTheKeyAndTakesItOutOfTheKeyBeforeTheList() throws Exception {
     ClusterKeys keys = freshKeys();
     operator.put(keys.initialize(), "node1", 0);
     ScriptedServer node1 = new ScriptedServer(true, List.of());
-    node1.standbys = walsenders(5000, new ServerPort.Standby("node2", "sync", 5000), new ServerPort.Standby("node3", "potential", 4000));
+    node1.standbys = walsenders("", 5000, new ServerPort.Standby("node2", "async", 5000), new ServerPort.Standby("node3", "async", 5000));
     List<String> log = new ArrayList<>();
     FailoverAgent a = agent(keys, "node1", node1, log);
 
     assertThat(a.tick()).as("%s", log).isInstanceOf(FailoverDecision.TakeAsPrimary.class);
-    KeyValue first = operator.get(keys.sync()).orElseThrow();
-    assertThat(first.value()).isEqualTo("{\"leader\":\"node1\",\"members\":[\"node2\"]}");
+    assertThat(members(keys)).as("the key made, empty: the server lists nobody yet").isEqualTo("{\"leader\":\"node1\",\"members\":[]}");
+    assertThat(a.synchronousChoice()).hasValue(new SyncKeyStep.Choice(List.of("node2"), false));
 
+    // the run rendered FIRST 1 ("node2") and reloaded: node2 is sync, first seen so at WAL 5000
+    node1.standbys = walsenders("FIRST 1 (\"node2\")", 5000, new ServerPort.Standby("node2", "sync", 4000),
+        new ServerPort.Standby("node3", "potential", 4000));
     a.tick();
-    assertThat(operator.get(keys.sync()).orElseThrow().modRevision()).as("nothing changed: nothing written").isEqualTo(first.modRevision());
+    assertThat(members(keys)).as("not yet flushed past 5000").isEqualTo("{\"leader\":\"node1\",\"members\":[]}");
+    node1.standbys = walsenders("FIRST 1 (\"node2\")", 5200, new ServerPort.Standby("node2", "sync", 5000),
+        new ServerPort.Standby("node3", "async", 5000));
+    a.tick();
+    KeyValue joined = operator.get(keys.sync()).orElseThrow();
+    assertThat(joined.value()).isEqualTo("{\"leader\":\"node1\",\"members\":[\"node2\"]}");
+    a.tick();
+    assertThat(operator.get(keys.sync()).orElseThrow().modRevision()).as("nothing changed: nothing written").isEqualTo(joined.modRevision());
 
-    // node2 goes away; PostgreSQL makes node3 synchronous, but node3 has flushed only to 4000 of the primary's 6000.
-    node1.standbys = walsenders(6000, new ServerPort.Standby("node3", "sync", 4000));
+    // node2 goes away; the server still lists it (writes wait), node3 streams
+    node1.standbys = walsenders("FIRST 1 (\"node2\")", 6000, new ServerPort.Standby("node3", "potential", 6000));
     a.tick();
-    assertThat(operator.get(keys.sync()).orElseThrow().value()).as("node2 left at once, node3 not yet in")
-        .isEqualTo("{\"leader\":\"node1\",\"members\":[]}");
+    assertThat(members(keys)).as("node2 left the key").isEqualTo("{\"leader\":\"node1\",\"members\":[]}");
+    assertThat(a.synchronousChoice()).as("and only then the list names node3").hasValue(new SyncKeyStep.Choice(List.of("node3"), false));
 
-    node1.standbys = walsenders(7000, new ServerPort.Standby("node3", "sync", 6000));
+    node1.standbys = walsenders("FIRST 1 (\"node3\")", 7000, new ServerPort.Standby("node3", "sync", 6500));
     a.tick();
-    assertThat(operator.get(keys.sync()).orElseThrow().value()).as("node3 flushed past 6000: in")
-        .isEqualTo("{\"leader\":\"node1\",\"members\":[\"node3\"]}");
+    node1.standbys = walsenders("FIRST 1 (\"node3\")", 7100, new ServerPort.Standby("node3", "sync", 7000));
+    a.tick();
+    assertThat(members(keys)).as("node3 listed, sync and past 7000: in").isEqualTo("{\"leader\":\"node1\",\"members\":[\"node3\"]}");
     a.close();
   }
 
@@ -122,6 +140,8 @@ class SyncKeyIT {
     assertThat(a.tick()).as("%s", log).isInstanceOf(FailoverDecision.TakeThenPromote.class);
     assertThat(operator.get(keys.leader()).map(KeyValue::value)).hasValue("node2");
     assertThat(node2.done).containsExactly("promote");
+    assertThat(members(keys)).as("the key emptied before the promotion: the new primary has no list yet")
+        .isEqualTo("{\"leader\":\"node2\",\"members\":[]}");
     a.close();
   }
 }

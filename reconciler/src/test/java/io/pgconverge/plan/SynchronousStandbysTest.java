@@ -71,4 +71,35 @@ class SynchronousStandbysTest {
     assertThat(SynchronousStandbys.of(on("node-2", swapped))).hasValue("ANY 1 (\"node1\", \"node3\")");
     assertThat(SynchronousStandbys.of(on("node1", swapped))).isEmpty();
   }
+
+  @Test
+  void aChosenListIsRenderedExactlyAndNotDegradedByTheRunItself() {
+    String text = FILE + "  synchronous: {method: first, number: 1, strict: false}\n";
+    DesiredState chosen = SynchronousStandbys.withChosen(on("node1", text), java.util.List.of("node3"), false);
+
+    assertThat(SynchronousStandbys.of(chosen)).hasValue("FIRST 1 (\"node3\")");
+    assertThat(ManagedFiles.postgresqlConf(chosen)).contains("synchronous_standby_names = 'FIRST 1 (\"node3\")'");
+    io.pgconverge.observe.ServerFact noStandby = new io.pgconverge.observe.ServerFact.Running(150000, false, java.time.Instant.EPOCH,
+        Fixtures.liveMatching(), Fixtures.rolesMatching(), java.util.List.of(), new io.pgconverge.observe.ServerFact.Replication(
+            "7300000000000000001", 1, java.util.List.of(), java.util.List.of(), java.util.Optional.empty(), true));
+    assertThat(SynchronousStandbys.decide(chosen, noStandby).orElseThrow().degraded())
+        .as("the failover loop decides when to degrade (it empties the sync key first)").isFalse();
+    assertThat(SynchronousStandbys.effective(chosen, noStandby)).isSameAs(chosen);
+    DesiredState degraded = SynchronousStandbys.withChosen(on("node1", text), java.util.List.of(), true);
+    assertThat(SynchronousStandbys.of(degraded)).hasValue("");
+    assertThat(SynchronousStandbys.decide(degraded, noStandby).orElseThrow().degraded()).isTrue();
+  }
+
+  @Test
+  void parsesTheListsItRendersAndNothingElse() {
+    assertThat(SynchronousStandbys.parse("FIRST 1 (\"node-2\")")).hasValue(new SynchronousStandbys.Listed("FIRST", 1,
+        java.util.List.of("node-2")));
+    assertThat(SynchronousStandbys.parse("ANY 2 (a, \"b\")")).hasValue(new SynchronousStandbys.Listed("ANY", 2,
+        java.util.List.of("a", "b")));
+    assertThat(SynchronousStandbys.parse("")).hasValue(new SynchronousStandbys.Listed("", 0, java.util.List.of()));
+    assertThat(SynchronousStandbys.parse("*")).isEmpty();
+    assertThat(SynchronousStandbys.parse("1 (a)")).isEmpty();
+    assertThat(SynchronousStandbys.parse("FIRST 1 (*)")).isEmpty();
+    assertThat(SynchronousStandbys.parse("node2")).isEmpty();
+  }
 }

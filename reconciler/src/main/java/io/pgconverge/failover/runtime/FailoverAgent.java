@@ -24,6 +24,8 @@ import io.pgconverge.failover.FailoverFacts.Local;
 import io.pgconverge.failover.FailoverFacts.Member;
 import io.pgconverge.failover.FailoverFacts.Request;
 import io.pgconverge.failover.FailoverStep;
+import io.pgconverge.failover.SyncKeyStep;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,9 +51,13 @@ import java.util.function.Consumer;
  *       {@link #checkDeadline} (run every 100 ms by the daemon, apart from the loop, so a stalled
  *       etcd call cannot delay it) demotes a writable server whose deadline passed.
  *   <li>With {@code replication.synchronous}, the leader keeps the {@code sync} key ({@code
- *       {"leader": self, "members": [...]}}) equal to the standbys that are synchronous now
- *       ({@link #maintainSync}); {@link FailoverStep} promotes automatically (method {@code
- *       first}) only a member of it.
+ *       {"leader": self, "members": [...]}}) equal to the standbys that are synchronous now;
+ *       {@link FailoverStep} promotes automatically (method {@code first}) only a member of it.
+ *       Method {@code first}: {@link SyncKeyStep} decides the key and the list the primary's
+ *       synchronous_standby_names names ({@link #synchronousChoice}, which the daemon's runs
+ *       render); the key is written before a list that drops one of its members is handed on, and
+ *       a standby joins it only once the server's loaded list names it; a promotion empties the key
+ *       first. Method {@code any}: {@link #maintainQuorum}.
  * </ol>
  *
  * Not thread-safe beyond that: one thread ticks, one checks the deadline; the hold is shared
@@ -81,6 +87,14 @@ public final class FailoverAgent {
   private final Map<String, Long> joining = new HashMap<>();
   /** The sync key's members as we last wrote them while holding the leader key (null: not written by us as this leader). */
   private List<String> published;
+  /** Method first: the list handed to the runs (empty: none chosen yet, or we do not lead). */
+  private volatile Optional<SyncKeyStep.Choice> chosen = Optional.empty();
+  /** Method first: {@link SyncKeyStep.Change#joining} of the last loop. */
+  private Map<String, Long> firstJoining = Map.of();
+  /** Method first: the key's members as this loop's promotion wrote them (empty: not written this loop). */
+  private Optional<List<String>> keyThisTick = Optional.empty();
+  /** Method first: this loop promoted our server (it is writable although the loop's facts say not). */
+  private boolean promotedThisTick;
 
   /** Under asynchronous replication. */
   public FailoverAgent(FailoverSpec spec, EtcdClient client, ClusterKeys keys, String self, String preferredPrimary,
@@ -136,6 +150,15 @@ public final class FailoverAgent {
     return h.isPresent() && System.nanoTime() < h.get().deadlineNanos();
   }
 
+  /**
+   * Method {@code first} as the leader: the standbys synchronous_standby_names must name now
+   * ({@link SyncKeyStep}); empty when we do not lead, or no list is chosen yet (a run then leaves
+   * the primary's roles alone).
+   */
+  public Optional<SyncKeyStep.Choice> synchronousChoice() {
+    return chosen;
+  }
+
   /** One loop: read, observe, decide, act. Returns the decision, for the log and the tests. */
   public FailoverDecision tick() {
     long highestBefore = client.highestRaftTerm();
@@ -153,6 +176,7 @@ public final class FailoverAgent {
       dropHold();
       grace.reset();
       primary = Optional.empty();
+      chosen = Optional.empty();
       publish(local);
       return new FailoverDecision.Release(why);
     }
@@ -164,7 +188,11 @@ public final class FailoverAgent {
     failsafeUntilNanos = decision instanceof FailoverDecision.Failsafe
         ? System.nanoTime() + spec.loopWait().plus(spec.retryTimeout().multipliedBy(2)).plusSeconds(1).toNanos() : 0;
     act(decision, facts);
-    maintainSync(facts);
+    if (synchronous.filter(s -> s.method() == SynchronousSpec.Method.FIRST).isPresent()) {
+      maintainFirst(facts);
+    } else {
+      maintainQuorum(facts);
+    }
     publish(local);
     return decision;
   }
@@ -369,6 +397,18 @@ public final class FailoverAgent {
   }
 
   private void promote(FailoverFacts facts) throws EtcdException {
+    if (synchronous.filter(s -> s.method() == SynchronousSpec.Method.FIRST).isPresent()) {
+      // our server has no synchronous_standby_names until a run renders it: nobody may be promotable on our commits
+      List<String> key = facts.answered().flatMap(EtcdView.Answered::sync).orElse(List.of());
+      if (!key.isEmpty()) {
+        if (!writeSync(List.of(), key)) {
+          log.accept("not promoting this loop: could not empty the sync key first");
+          return;
+        }
+        keyThisTick = Optional.of(List.of());
+      }
+      chosen = Optional.empty();
+    }
     log.accept("holding the leader key: promoting the local server");
     try {
       server.promote();
@@ -383,6 +423,7 @@ public final class FailoverAgent {
       return;
     }
     holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+    promotedThisTick = true;
     Local now = server.observe();
     client.put(keys.history(), history(now.timeline()), 0);
     client.put(status(), "{\"lsn\":" + now.lsn() + "}", 0);
@@ -396,17 +437,62 @@ public final class FailoverAgent {
   }
 
   /**
-   * The leader's half of {@code replication.synchronous} under etcd, in Patroni's order. A
-   * standby joins the {@code sync} key only when its {@code sync_state} is {@code sync} (method
-   * {@code first}) or {@code quorum} ({@code any}), so it is already in synchronous_standby_names
-   * (which lists every eligible peer), and only once its flush position has passed our WAL
-   * position read just after it was first seen so: every commit acknowledged before it became
-   * synchronous is then on it too. A standby that is no longer synchronous, no longer streams, or
-   * is no longer an eligible peer of this desired state leaves the key at the next loop. Written
-   * only when the members change, by a transaction that compares the leader key's value with our
-   * name; never when the walsenders could not be read.
+   * Method {@code first}, the leader's half ({@link SyncKeyStep} decides): read our walsenders and
+   * loaded synchronous_standby_names, write the key when its members change (never when the
+   * walsenders could not be read), then hand the new list to the runs only if the key as it now
+   * stands is inside it. Not leading: no list.
    */
-  private void maintainSync(FailoverFacts facts) {
+  private void maintainFirst(FailoverFacts facts) {
+    Optional<List<String>> written = keyThisTick;
+    boolean promoted = promotedThisTick;
+    keyThisTick = Optional.empty();
+    promotedThisTick = false;
+    if (currentHold().isEmpty() || primary.filter(self::equals).isEmpty()) {
+      chosen = Optional.empty();
+      firstJoining = Map.of();
+      return;
+    }
+    if (!(facts.etcd() instanceof EtcdView.Answered e)) {
+      return; // the key cannot have changed (only we write it): the list stands
+    }
+    SynchronousSpec s = synchronous.get();
+    boolean exists = written.isPresent() || e.sync().isPresent();
+    List<String> key = written.orElse(e.sync().orElse(List.of()));
+    Optional<ServerPort.Standbys> seen = facts.local().writable() || promoted ? server.standbys() : Optional.empty();
+    Optional<SyncKeyStep.Observed> observed = seen.map(FailoverAgent::observed);
+    SyncKeyStep.Change c = SyncKeyStep.decide(s, self, key, observed, chosen, firstJoining);
+    firstJoining = c.joining();
+    List<String> now = key;
+    if (observed.isPresent() && (!exists || !c.key().equals(key)) && writeSync(c.key(), exists ? key : null)) {
+      now = c.key();
+    }
+    if (c.handable(now, SyncKeyStep.standbys(s, self))) {
+      if (!chosen.equals(Optional.of(c.choice()))) {
+        log.accept(c.reason());
+      }
+      chosen = Optional.of(c.choice());
+    }
+  }
+
+  private static SyncKeyStep.Observed observed(ServerPort.Standbys st) {
+    Optional<SynchronousStandbys.Listed> listed = st.synchronousStandbyNames().flatMap(SynchronousStandbys::parse)
+        .filter(l -> !l.method().equals("ANY"));
+    return new SyncKeyStep.Observed(st.streaming().stream().map(w -> new SyncKeyStep.Walsender(w.name(), w.syncState(), w.flushLsn()))
+        .toList(), st.walAfter(), listed.map(SynchronousStandbys.Listed::names), listed.map(SynchronousStandbys.Listed::number).orElse(0));
+  }
+
+  /**
+   * Method {@code any}, the leader's half of {@code replication.synchronous} under etcd, in
+   * Patroni's order. A standby joins the {@code sync} key only when its {@code sync_state} is
+   * {@code quorum}, so it is already in synchronous_standby_names (which lists every eligible
+   * peer), and only once its flush position has passed our WAL position read just after it was
+   * first seen so: every commit acknowledged before it became synchronous is then on it too. A
+   * standby that is no longer synchronous, no longer streams, or is no longer an eligible peer of
+   * this desired state leaves the key at the next loop. Written only when the members change, by a
+   * transaction that compares the leader key's value with our name; never when the walsenders
+   * could not be read. (The promotion rule of {@code any} does not depend on the key.)
+   */
+  private void maintainQuorum(FailoverFacts facts) {
     if (synchronous.isEmpty() || currentHold().isEmpty() || !facts.local().writable()
         || !(facts.etcd() instanceof EtcdView.Answered e)) {
       published = null;
@@ -441,6 +527,19 @@ public final class FailoverAgent {
       published = members;
       return;
     }
+    if (writeSync(members, current)) {
+      published = members;
+    } else {
+      published = null;
+    }
+  }
+
+  /**
+   * Writes the sync key {@code {"leader": self, "members": [...]}} by a transaction that compares
+   * the leader key's value with our name; true when it was written. {@code was}: the members it
+   * replaces, for the log (null: no key).
+   */
+  private boolean writeSync(List<String> members, List<String> was) {
     ObjectNode value = JSON.createObjectNode().put("leader", self);
     ArrayNode names = value.putArray("members");
     members.forEach(names::add);
@@ -449,13 +548,14 @@ public final class FailoverAgent {
           List.of(new Txn.Op.Put(keys.sync(), value.toString(), 0)), List.of())).succeeded();
       if (written) {
         log.accept("sync key: " + (members.isEmpty() ? "no standby" : String.join(", ", members)) + " synchronous now (was "
-            + (current == null ? "no key" : current.isEmpty() ? "none" : String.join(", ", current)) + ")");
-        published = members;
+            + (was == null ? "no key" : was.isEmpty() ? "none" : String.join(", ", was)) + ")");
       } else {
-        published = null;
+        log.accept("the sync key was not written: the leader key is no longer ours");
       }
+      return written;
     } catch (EtcdException ex) {
       log.accept("could not write the sync key: " + ex.getMessage());
+      return false;
     }
   }
 

@@ -7,8 +7,13 @@ import io.pgconverge.etcd.EtcdClient;
 import io.pgconverge.etcd.EtcdException;
 import io.pgconverge.etcd.EtcdSettings;
 import io.pgconverge.etcd.Watch;
+import io.pgconverge.desired.ReplicationSpec;
+import io.pgconverge.desired.SynchronousSpec;
 import io.pgconverge.failover.FailoverDecision;
+import io.pgconverge.failover.SyncKeyStep;
 import io.pgconverge.host.Commands;
+import io.pgconverge.loop.RoleSource;
+import io.pgconverge.plan.SynchronousStandbys;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +41,38 @@ import org.slf4j.LoggerFactory;
 public final class FailoverLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("pgconverge");
 
-  /** What a run needs to know: who holds the leader key (empty: nobody, or not known yet), and whether we do now. */
-  public record View(Optional<String> leader, boolean holdsLeaderKey) {}
+  /**
+   * What a run needs to know: who holds the leader key (empty: nobody, or not known yet), whether
+   * we do now, and (method {@code first}, as the leader) the standbys synchronous_standby_names
+   * must name.
+   */
+  public record View(Optional<String> leader, boolean holdsLeaderKey, Optional<SyncKeyStep.Choice> synchronous) {
+    public View(Optional<String> leader, boolean holdsLeaderKey) {
+      this(leader, holdsLeaderKey, Optional.empty());
+    }
+  }
+
+  /**
+   * The roles of a run under {@code view} ({@link RoleSource#fromLeader}); with method {@code
+   * first} on the primary, its synchronous_standby_names is the list the loop chose, and with no
+   * list chosen yet the run enforces nothing (a list of every eligible standby would let
+   * PostgreSQL make one synchronous that the {@code sync} key does not name). Pure.
+   */
+  public static RoleSource.Roles roles(DesiredState file, View view) {
+    RoleSource.Roles roles = RoleSource.fromLeader(file, view.leader(), view.holdsLeaderKey());
+    boolean first = file.replication().flatMap(ReplicationSpec::synchronous).filter(s -> s.method() == SynchronousSpec.Method.FIRST)
+        .isPresent();
+    if (!first || roles.effective().isEmpty() || !roles.effective().get().primary().name().equals(file.self())) {
+      return roles;
+    }
+    if (view.synchronous().isEmpty()) {
+      return new RoleSource.Roles(Optional.empty(), true, roles.holdsLeaderKey(), "failover.mode etcd with replication.synchronous"
+          + " first: the failover loop has not chosen the synchronous standbys yet; roles are enforced once it has");
+    }
+    SyncKeyStep.Choice c = view.synchronous().get();
+    return new RoleSource.Roles(roles.effective().map(d -> SynchronousStandbys.withChosen(d, c.standbys(), c.degraded())),
+        roles.etcdRoles(), roles.holdsLeaderKey(), roles.reason());
+  }
 
   private final Object identity;
   private final FailoverAgent agent;
@@ -52,6 +87,7 @@ public final class FailoverLoop implements AutoCloseable {
   private volatile boolean closing;
   private volatile boolean ticked;
   private Optional<String> lastLeader = Optional.empty();
+  private Optional<SyncKeyStep.Choice> lastChoice = Optional.empty();
   private String lastLine = "";
 
   private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun,
@@ -123,7 +159,7 @@ public final class FailoverLoop implements AutoCloseable {
 
   /** Who holds the leader key as of the last tick, and whether we hold it now; nobody before the first tick. */
   public View view() {
-    return ticked ? new View(agent.primary(), agent.holdsKeyNow()) : new View(Optional.empty(), false);
+    return ticked ? new View(agent.primary(), agent.holdsKeyNow(), agent.synchronousChoice()) : new View(Optional.empty(), false);
   }
 
   /** Ticks as soon as the current tick (if any) is over. */
@@ -179,9 +215,15 @@ public final class FailoverLoop implements AutoCloseable {
     if (closing) {
       return;
     }
+    Optional<SyncKeyStep.Choice> choice = agent.synchronousChoice();
+    boolean choiceChanged = !choice.equals(lastChoice);
+    lastChoice = choice;
     if (!leader.equals(lastLeader)) {
       lastLeader = leader;
       pushRun.accept("leader changed: " + leader.orElse("nobody"));
+    } else if (choiceChanged && choice.isPresent()) {
+      pushRun.accept("synchronous standbys chosen: " + (choice.get().degraded() ? "none (asynchronous)"
+          : String.join(", ", choice.get().standbys())));
     } else if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
       pushRun.accept("failover: " + kind);
     }

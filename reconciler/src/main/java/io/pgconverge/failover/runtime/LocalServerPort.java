@@ -130,7 +130,8 @@ public final class LocalServerPort implements ServerPort {
 
   /**
    * The walsenders that stream, then (a second statement, so strictly later) our WAL position: any
-   * commit acknowledged before a standby was seen synchronous lies at or before it.
+   * commit acknowledged before a standby was seen synchronous lies at or before it; and the
+   * synchronous_standby_names the server has loaded (a new session reads the postmaster's).
    */
   @Override
   public Optional<Standbys> standbys() {
@@ -143,9 +144,10 @@ public final class LocalServerPort implements ServerPort {
           streaming.add(new Standby(rs.getString(1), rs.getString(2), rs.getLong(3)));
         }
       }
-      try (ResultSet rs = st.executeQuery("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+      try (ResultSet rs = st.executeQuery("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,"
+          + " current_setting('synchronous_standby_names')")) {
         rs.next();
-        return Optional.of(new Standbys(streaming, rs.getLong(1)));
+        return Optional.of(new Standbys(streaming, rs.getLong(1), Optional.ofNullable(rs.getString(2))));
       }
     } catch (SQLException | RuntimeException e) {
       return Optional.empty();

@@ -18,8 +18,9 @@ public interface ServerPort {
 
   /**
    * The standbys that stream from our (writable) server, each with its {@code
-   * pg_stat_replication.sync_state} and flush position, and our WAL position read <em>after</em>
-   * them; empty when the server did not answer (then nothing may be concluded from it).
+   * pg_stat_replication.sync_state} and flush position, our WAL position read <em>after</em>
+   * them, and the server's loaded {@code synchronous_standby_names}; empty when the server did not
+   * answer (then nothing may be concluded from it).
    */
   default Optional<Standbys> standbys() {
     return Optional.empty();
@@ -28,10 +29,18 @@ public interface ServerPort {
   /** One walsender that streams: {@code syncState} is {@code sync}, {@code quorum}, {@code potential} or {@code async}. */
   record Standby(String name, String syncState, long flushLsn) {}
 
-  /** {@link #standbys}: {@code walAfter} is {@code pg_current_wal_lsn()} read after the walsenders were. */
-  record Standbys(List<Standby> streaming, long walAfter) {
+  /**
+   * {@link #standbys}: {@code walAfter} is {@code pg_current_wal_lsn()} read after the walsenders
+   * were; {@code synchronousStandbyNames} the value the server has loaded (empty: not read).
+   */
+  record Standbys(List<Standby> streaming, long walAfter, Optional<String> synchronousStandbyNames) {
     public Standbys {
       streaming = List.copyOf(streaming);
+    }
+
+    /** Without the loaded synchronous_standby_names. */
+    public Standbys(List<Standby> streaming, long walAfter) {
+      this(streaming, walAfter, Optional.empty());
     }
   }
 
