@@ -67,7 +67,9 @@ import org.slf4j.MDC;
  *   <li>Under {@code failover.mode: etcd} (of the last valid state) a {@link FailoverLoop} runs
  *       beside the runs, rebuilt when the failover section, the peers or the server change and
  *       closed when the mode goes back to file; each run enforces the holder of the leader key as
- *       primary ({@link RoleSource#fromLeader}), and nothing while nobody holds it. SIGTERM then
+ *       primary ({@link RoleSource#fromLeader}); while nobody holds it, nothing before the cluster
+ *       exists in etcd or while it is paused, and otherwise only a stopped server started
+ *       read-only (so that a cluster whose servers all went down gets candidates). SIGTERM then
  *       stops it as Patroni does: the leader stops its server and lets the key go, a replica
  *       revokes its lease; while paused nothing is stopped.
  * </ol>

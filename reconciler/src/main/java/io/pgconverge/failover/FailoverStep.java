@@ -181,7 +181,8 @@ public final class FailoverStep {
       return new Wait("nobody holds the leader key; failover_priority 0: this host is never promoted");
     }
     if (!local.running()) {
-      return new Wait("nobody holds the leader key; our server does not run, so it is no candidate");
+      return new Wait("nobody holds the leader key; our server does not run, so it is no candidate until the daemon's run has"
+          + " started it read-only");
     }
     Optional<String> behind = behind(spec, f, e);
     if (behind.isPresent()) {

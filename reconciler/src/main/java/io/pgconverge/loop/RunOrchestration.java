@@ -56,8 +56,11 @@ import org.slf4j.MDC;
  *       {@link LockRefusal}. A command ends with it (exit 4; apply then asks the daemon), the daemon
  *       keeps its old state and retries soon.
  *   <li><b>Roles.</b> The daemon's {@link RoleSource}: the file's (file mode), or the holder of
- *       etcd's leader key (etcd mode); when nobody holds it the run enforces nothing (no pass
- *       runs, so nothing is made, promoted or started) and the status file says why.
+ *       etcd's leader key (etcd mode). When nobody holds it: before the cluster exists in etcd,
+ *       or while it is paused, the run enforces nothing (no pass runs, so nothing is made,
+ *       promoted or started) and the status file says why; once it exists, the pass is the
+ *       planner's leaderless one, whose only change is a stopped server started read-only
+ *       (standby.signal) so that it can be a candidate, and its drift says why.
  *   <li><b>Maintenance window.</b> Judged once per run, from the clock and the time zone, into the
  *       {@link PlanContext}: outside it a restart under {@code policy.restart: window} is planned
  *       as pending.
@@ -299,6 +302,9 @@ public final class RunOrchestration implements AutoCloseable {
         files.write(skipped);
       }
       return new Result(runId, problems, refused, Optional.empty(), Optional.of(skipped));
+    }
+    if (roles.nobodyHoldsLeaderKey()) {
+      LOG.info("{}", roles.reason());
     }
     DesiredState file = desired;
     desired = roles.effective().get();

@@ -10,14 +10,34 @@ package io.pgconverge.plan;
  *     server is made or started only while {@code holdsLeaderKey}
  * @param holdsLeaderKey under {@code etcdRoles}: this host's failover agent holds the leader key
  *     (its last renewal's deadline has not passed) as the run plans
+ * @param nobodyHoldsLeaderKey under {@code etcdRoles}: etcd last said that nobody holds the leader
+ *     key of a cluster that exists (its {@code initialize} key is there) and is not paused; the
+ *     plan is then {@link LeaderlessStartStep} alone (a stopped server started read-only so that
+ *     it can be a candidate), whatever the desired state's roles say
  */
-public record PlanContext(boolean restartWindowOpen, boolean etcdRoles, boolean holdsLeaderKey) {
+public record PlanContext(boolean restartWindowOpen, boolean etcdRoles, boolean holdsLeaderKey, boolean nobodyHoldsLeaderKey) {
   /** No maintenance window open: {@code window} behaves like {@code never}. */
   public static final PlanContext DEFAULT = new PlanContext(false);
+
+  public PlanContext {
+    if (nobodyHoldsLeaderKey && (!etcdRoles || holdsLeaderKey)) {
+      throw new IllegalArgumentException("nobody holds the leader key only under etcd roles, and then not this host");
+    }
+  }
 
   /** Roles from the desired-state file alone ({@code failover.mode: file}). */
   public PlanContext(boolean restartWindowOpen) {
     this(restartWindowOpen, false, false);
+  }
+
+  /** Under etcd roles while a member holds the leader key (or while etcd has not said that nobody does). */
+  public PlanContext(boolean restartWindowOpen, boolean etcdRoles, boolean holdsLeaderKey) {
+    this(restartWindowOpen, etcdRoles, holdsLeaderKey, false);
+  }
+
+  /** Under {@code failover.mode: etcd} while nobody holds the leader key of an initialized cluster. */
+  public static PlanContext leaderless(boolean restartWindowOpen) {
+    return new PlanContext(restartWindowOpen, true, false, true);
   }
 
   /**

@@ -31,6 +31,11 @@ import java.util.List;
  *   <li>{@link ReplicationStep}: slots and streaming health.
  * </ol>
  *
+ * <p>Under {@code failover.mode: etcd} while nobody holds the leader key of an initialized cluster
+ * ({@link PlanContext#nobodyHoldsLeaderKey}) the steps are {@link #LEADERLESS_STEPS} instead:
+ * binaries, a packaged cluster in the way, then {@link LeaderlessStartStep} (a stopped server
+ * started read-only so that it can be a candidate), and nothing else.
+ *
  * <p>A new step (a FailoverStep deciding from the consensus store, a SynchronousReplicationStep
  * keeping synchronous_standby_names) is one class implementing {@link PlanStep} and one line in
  * {@link #STEPS} at the place its decision belongs: a failover decision before {@link
@@ -56,6 +61,12 @@ public final class Planner {
       new RolesStep(),
       new ReplicationStep());
 
+  /** The steps while nobody holds the leader key: only a stopped server is started, read-only. */
+  static final List<PlanStep> LEADERLESS_STEPS = List.of(
+      new BinariesStep(),
+      new PackagedClusterStep(),
+      new LeaderlessStartStep());
+
   private Planner() {}
 
   /** Plans the convergence of this host with no maintenance window open; has no side effects. */
@@ -70,7 +81,7 @@ public final class Planner {
    */
   public static Plan plan(DesiredState desired, Facts facts, PlanContext context) {
     PlanBuilder builder = new PlanBuilder(SynchronousStandbys.effective(desired, facts.server()), facts, context);
-    for (PlanStep step : STEPS) {
+    for (PlanStep step : context.nobodyHoldsLeaderKey() ? LEADERLESS_STEPS : STEPS) {
       if (step.plan(builder) == PlanStep.Next.STOP) {
         break;
       }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Who is primary for a run: under failover.mode etcd the holder of the leader key, the file's
- * role: primary only the preferred primary; nobody holding it: nothing enforced.
+ * role: primary only the preferred primary; nobody holding it: nothing enforced before the cluster
+ * is initialized or while it is paused, else only a stopped server started read-only.
  */
 class RoleSourceTest {
   @TempDir Path dir;
@@ -68,6 +69,46 @@ class RoleSourceTest {
     assertThat(roles.effective()).isEmpty();
     assertThat(roles.reason()).isEqualTo(
         "failover.mode etcd: no member holds the leader key yet; roles are not enforced until one does");
+  }
+
+  @Test
+  void nobodyHoldingTheKeyOfAnInitializedClusterRunsThePassThatOnlyStartsAStoppedServerReadOnly() throws Exception {
+    DesiredState file = load("node1", ETCD);
+    RoleSource.Roles roles = RoleSource.fromLeader(file, Optional.empty(), false, true, false);
+    assertThat(roles.effective()).as("the file's state; the leaderless pass does not look at its roles").containsSame(file);
+    assertThat(roles.nobodyHoldsLeaderKey()).isTrue();
+    assertThat(roles.holdsLeaderKey()).isFalse();
+    assertThat(roles.context(true)).isEqualTo(io.pgconverge.plan.PlanContext.leaderless(true));
+    assertThat(roles.reason()).contains("nobody holds the leader key").contains("started read-only")
+        .contains("so it can be a candidate");
+  }
+
+  @Test
+  void nobodyHoldingTheKeyBeforeTheClusterIsInitializedLeavesItToTheBootstrapAsBefore() throws Exception {
+    RoleSource.Roles roles = RoleSource.fromLeader(load("node1", ETCD), Optional.empty(), false, false, false);
+    assertThat(roles.effective()).isEmpty();
+    assertThat(roles.nobodyHoldsLeaderKey()).isFalse();
+    assertThat(roles.reason()).isEqualTo(
+        "failover.mode etcd: no member holds the leader key yet; roles are not enforced until one does");
+  }
+
+  @Test
+  void nobodyHoldingTheKeyOfAPausedClusterStartsNothing() throws Exception {
+    RoleSource.Roles roles = RoleSource.fromLeader(load("node2", ETCD), Optional.empty(), false, true, true);
+    assertThat(roles.effective()).isEmpty();
+    assertThat(roles.nobodyHoldsLeaderKey()).isFalse();
+    assertThat(roles.reason()).contains("paused").contains("nothing is started");
+  }
+
+  @Test
+  void aKeyHeldByAnotherMemberOfAnInitializedClusterEnforcesItsRolesAsBefore() throws Exception {
+    DesiredState file = load("node2", ETCD);
+    RoleSource.Roles roles = RoleSource.fromLeader(file, Optional.of("node3"), false, true, false);
+    assertThat(roles.effective()).hasValueSatisfying(d -> assertThat(d.primary().name()).isEqualTo("node3"));
+    assertThat(roles.nobodyHoldsLeaderKey()).isFalse();
+    assertThat(roles.context(false)).isEqualTo(new io.pgconverge.plan.PlanContext(false, true, false));
+    assertThat(RoleSource.fromLeader(file, Optional.of("node3"), false, true, true).effective())
+        .as("paused with a holder: the holder's roles, as before").isPresent();
   }
 
   @Test

@@ -224,6 +224,31 @@ class RunOrchestrationTest {
   }
 
   @Test
+  void nobodyHoldingTheLeaderKeyRunsTheLeaderlessPassOnTheFileOnceTheClusterIsInitializedAndNoPassBefore() throws Exception {
+    writeConfig("8MB");
+    boolean[] initialized = {false};
+    try (RunOrchestration daemon = daemon(THURSDAY, RunOrchestrationTest::accepted)) {
+      daemon.roleSource(file -> initialized[0]
+          ? new RoleSource.Roles(java.util.Optional.of(file), true, false, RoleSource.NOBODY_HOLDS_THE_KEY, true)
+          : new RoleSource.Roles(java.util.Optional.empty(), true, false, "failover.mode etcd: no member holds the leader key yet"));
+
+      RunOrchestration.Result before = daemon.next("start");
+      assertThat(passes).as("before the cluster exists: no pass").isEmpty();
+      assertThat(before.failed()).as("not a failure to retry at once").isFalse();
+      assertThat(status().path("failures").toString()).contains("no member holds the leader key yet");
+
+      initialized[0] = true;
+      RunOrchestration.Result after = daemon.next("nobody holds the leader key");
+      assertThat(passes).singleElement().satisfies(p -> {
+        assertThat(p.context()).isEqualTo(PlanContext.leaderless(false));
+        assertThat(p.desired().primary().name()).as("the file's own state").isEqualTo("node1");
+      });
+      assertThat(after.report()).isPresent();
+      assertThat(after.failed()).isFalse();
+    }
+  }
+
+  @Test
   void theDaemonKeepsEnforcingTheLastValidStateWhileTheFileIsInvalid() throws Exception {
     writeConfig("8MB");
     try (RunOrchestration daemon = daemon(THURSDAY, RunOrchestrationTest::accepted)) {

@@ -83,6 +83,9 @@ public final class FailoverAgent {
   /** Until when the last loop's failsafe confirmation (every peer streams from us) keeps a passed deadline from demoting; 0: none. */
   private volatile long failsafeUntilNanos;
   private volatile Optional<String> primary = Optional.empty();
+  /** etcd's initialize and pause keys as the last answered read found them (false before one). */
+  private volatile boolean initialized;
+  private volatile boolean paused;
   /** Standbys seen synchronous but not yet in the sync key: our WAL position when first seen so (they join once flushed past it). */
   private final Map<String, Long> joining = new HashMap<>();
   /** The sync key's members as we last wrote them while holding the leader key (null: not written by us as this leader). */
@@ -132,6 +135,16 @@ public final class FailoverAgent {
   /** Who is primary as of the last tick: the holder of the leader key (empty when nobody or unknown). */
   public Optional<String> primary() {
     return primary;
+  }
+
+  /** True when the last answered read found etcd's {@code initialize} key: the cluster exists. */
+  public boolean initialized() {
+    return initialized;
+  }
+
+  /** True when the last answered read found etcd's {@code pause} key. */
+  public boolean paused() {
+    return paused;
   }
 
   /** The deadline of our hold on the leader key (monotonic nanoseconds), when we believe we hold it. */
@@ -249,6 +262,8 @@ public final class FailoverAgent {
       }
       Optional<String> leader = Optional.ofNullable(byKey.get(keys.leader())).map(KeyValue::value);
       primary = leader;
+      initialized = byKey.containsKey(keys.initialize());
+      paused = byKey.containsKey(keys.pause());
       Optional<History> history = Optional.ofNullable(byKey.get(keys.history())).map(kv -> json(kv.value()))
           .map(h -> new History(h.path("timeline").asLong(0), h.path("primary").asText("")));
       Optional<Request> request = Optional.ofNullable(byKey.get(keys.failover())).map(kv -> json(kv.value()))

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * FailoverAgent#checkDeadline} every 100 ms. A decision is logged at INFO unless it repeats a
  * plain renew, follow or wait. When the leader seen changes, or the agent took, promoted,
  * demoted or let go, a reconcile run is pushed at once, so followers follow and a former primary
- * rejoins. Every etcd request is bounded by {@code retry_timeout} (the client's deadline).
+ * rejoins; so is one when, with nobody holding the key, the initialize or pause key is seen to
+ * come or go (the first tick of a cluster whose servers all went down: its run starts the stopped
+ * server read-only). Every etcd request is bounded by {@code retry_timeout} (the client's deadline).
  * A third thread watches the leader key (as Patroni's etcd3 store does) and wakes the loop when
  * it changes: a key that ran out or was let go is seen at once, not up to {@code loop_wait}
  * later, and so is a new holder. A broken watch is opened again a second later.
@@ -43,12 +45,15 @@ public final class FailoverLoop implements AutoCloseable {
 
   /**
    * What a run needs to know: who holds the leader key (empty: nobody, or not known yet), whether
-   * we do now, and (method {@code first}, as the leader) the standbys synchronous_standby_names
-   * must name.
+   * we do now, whether etcd's last answer held the {@code initialize} key (the cluster exists) and
+   * the {@code pause} key, and (method {@code first}, as the leader) the standbys
+   * synchronous_standby_names must name.
    */
-  public record View(Optional<String> leader, boolean holdsLeaderKey, Optional<SyncKeyStep.Choice> synchronous) {
+  public record View(Optional<String> leader, boolean holdsLeaderKey, boolean initialized, boolean paused,
+      Optional<SyncKeyStep.Choice> synchronous) {
+    /** Nothing known of the initialize and pause keys, no synchronous choice. */
     public View(Optional<String> leader, boolean holdsLeaderKey) {
-      this(leader, holdsLeaderKey, Optional.empty());
+      this(leader, holdsLeaderKey, false, false, Optional.empty());
     }
   }
 
@@ -59,7 +64,7 @@ public final class FailoverLoop implements AutoCloseable {
    * PostgreSQL make one synchronous that the {@code sync} key does not name). Pure.
    */
   public static RoleSource.Roles roles(DesiredState file, View view) {
-    RoleSource.Roles roles = RoleSource.fromLeader(file, view.leader(), view.holdsLeaderKey());
+    RoleSource.Roles roles = RoleSource.fromLeader(file, view.leader(), view.holdsLeaderKey(), view.initialized(), view.paused());
     boolean first = file.replication().flatMap(ReplicationSpec::synchronous).filter(s -> s.method() == SynchronousSpec.Method.FIRST)
         .isPresent();
     if (!first || roles.effective().isEmpty() || !roles.effective().get().primary().name().equals(file.self())) {
@@ -88,6 +93,8 @@ public final class FailoverLoop implements AutoCloseable {
   private volatile boolean ticked;
   private Optional<String> lastLeader = Optional.empty();
   private Optional<SyncKeyStep.Choice> lastChoice = Optional.empty();
+  /** The initialize and pause keys as the last tick saw them: a change while nobody holds the key changes what a run does. */
+  private List<Boolean> lastKeys = List.of(false, false);
   private String lastLine = "";
 
   private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun,
@@ -159,7 +166,8 @@ public final class FailoverLoop implements AutoCloseable {
 
   /** Who holds the leader key as of the last tick, and whether we hold it now; nobody before the first tick. */
   public View view() {
-    return ticked ? new View(agent.primary(), agent.holdsKeyNow(), agent.synchronousChoice()) : new View(Optional.empty(), false);
+    return ticked ? new View(agent.primary(), agent.holdsKeyNow(), agent.initialized(), agent.paused(), agent.synchronousChoice())
+        : new View(Optional.empty(), false);
   }
 
   /** Ticks as soon as the current tick (if any) is over. */
@@ -218,12 +226,17 @@ public final class FailoverLoop implements AutoCloseable {
     Optional<SyncKeyStep.Choice> choice = agent.synchronousChoice();
     boolean choiceChanged = !choice.equals(lastChoice);
     lastChoice = choice;
+    List<Boolean> keys = List.of(agent.initialized(), agent.paused());
     if (!leader.equals(lastLeader)) {
       lastLeader = leader;
+      lastKeys = keys;
       pushRun.accept("leader changed: " + leader.orElse("nobody"));
     } else if (choiceChanged && choice.isPresent()) {
       pushRun.accept("synchronous standbys chosen: " + (choice.get().degraded() ? "none (asynchronous)"
           : String.join(", ", choice.get().standbys())));
+    } else if (leader.isEmpty() && !keys.equals(lastKeys)) {
+      lastKeys = keys;
+      pushRun.accept("nobody holds the leader key; initialized " + keys.get(0) + ", paused " + keys.get(1));
     } else if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
       pushRun.accept("failover: " + kind);
     }

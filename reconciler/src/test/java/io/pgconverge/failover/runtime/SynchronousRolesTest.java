@@ -37,7 +37,7 @@ class SynchronousRolesTest {
 
   @Test
   void theLeaderRendersExactlyTheChosenStandby() throws Exception {
-    RoleSource.Roles roles = FailoverLoop.roles(load("node1", "first"), new FailoverLoop.View(Optional.of("node1"), true, NODE3));
+    RoleSource.Roles roles = FailoverLoop.roles(load("node1", "first"), new FailoverLoop.View(Optional.of("node1"), true, true, false, NODE3));
     assertThat(SynchronousStandbys.of(roles.effective().orElseThrow())).hasValue("FIRST 1 (\"node3\")");
   }
 
