@@ -14,7 +14,7 @@ import java.util.function.IntFunction;
 
 /**
  * The actions on managed files: the passfile and the config files, each replaced whole through the
- * file-writer port (mode 0600), and the server binary's judgement of a new postgresql.conf before
+ * file-writer port (mode 0600), standby.signal removed through it, and the server binary's judgement of a new postgresql.conf before
  * it is written ({@code postgres -C} through the command runner).
  */
 final class FileActions {
@@ -35,6 +35,7 @@ final class FileActions {
   void register(ActionHandlers handlers) {
     handlers.on(Action.WritePassfile.class, this::writePassfile)
         .on(Action.WriteFile.class, this::writeFile)
+        .on(Action.RemoveFile.class, this::removeFile)
         .on(Action.ValidateConfig.class, this::validate);
   }
 
@@ -46,6 +47,10 @@ final class FileActions {
   private String writeFile(Action.WriteFile a) throws IOException {
     write(a.path(), a.content());
     return "wrote " + a.path();
+  }
+
+  private String removeFile(Action.RemoveFile a) throws IOException {
+    return files.remove(a.path()) ? "removed " + a.path() : a.path() + " was already gone";
   }
 
   private void write(Path path, String content) throws IOException {

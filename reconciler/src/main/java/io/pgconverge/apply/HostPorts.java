@@ -1,6 +1,5 @@
 package io.pgconverge.apply;
 
-import io.pgconverge.host.AtomicFiles;
 import io.pgconverge.host.Commands;
 import io.pgconverge.host.FilePort;
 import io.pgconverge.host.LocalServer;
@@ -18,8 +17,8 @@ import java.time.Clock;
  * @param clock the wall clock (names of moved-aside directories)
  */
 public record HostPorts(ServerConnection server, Commands commands, FilePort files, Clock clock) {
-  /** The real ports: {@code server} over its Unix socket, {@code commands} as processes, {@link AtomicFiles}. */
+  /** The real ports: {@code server} over its Unix socket, {@code commands} as processes, {@link FilePort#REAL}. */
   public static HostPorts real(LocalServer server, Commands commands, Clock clock) {
-    return new HostPorts(server, commands, AtomicFiles::write, clock);
+    return new HostPorts(server, commands, FilePort.REAL, clock);
   }
 }

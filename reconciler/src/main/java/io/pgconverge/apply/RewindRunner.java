@@ -4,6 +4,7 @@ import io.pgconverge.host.CommandResult;
 import io.pgconverge.host.Commands;
 import io.pgconverge.observe.ControlDataProbe;
 import io.pgconverge.pg.ControlData;
+import io.pgconverge.pg.Lsn;
 import io.pgconverge.pg.Rewind;
 import io.pgconverge.plan.Action;
 import java.io.IOException;
@@ -19,9 +20,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Brings a stopped former primary back onto the new primary's history with pg_rewind, and says
- * which WAL it threw away: from the point where the histories diverged to where the old server's
- * WAL ended. When pg_rewind cannot do it and the policy allows, PGDATA is renamed aside (never
+ * Brings a stopped former primary, or a replica that cannot follow the primary's timeline, back
+ * onto the new primary's history with pg_rewind, and says which WAL it threw away: from the point
+ * where the histories diverged to where the old server's WAL ended. When pg_rewind cannot do it and the policy allows, PGDATA is renamed aside (never
  * deleted) after checking there is room for a fresh copy beside it.
  */
 final class RewindRunner {
@@ -37,8 +38,8 @@ final class RewindRunner {
   RewindResult run(Action.Rewind a) throws IOException {
     awaitSourceCheckpoint(a);
     Optional<ControlData> before = ControlDataProbe.read(commands, a.bin(), a.data());
-    String localEnd = before.map(c -> c.all().getOrDefault("Latest checkpoint location", "?")).orElse("?");
-    int localTimeline = before.map(ControlData::timeline).orElse(0);
+    String localEnd = before.map(RewindRunner::walEnd).orElse("?");
+    int localTimeline = before.map(RewindRunner::walEndTimeline).orElse(0);
     CommandResult r = commands.run(
         List.of(a.bin().resolve("pg_rewind").toString(), "--target-pgdata", a.data().toString(),
             "--source-server", a.sourceConninfo()),
@@ -70,6 +71,35 @@ final class RewindRunner {
     return new RewindResult("pg_rewind from " + a.primary() + " failed (" + why + "); policy.reclone is move-aside: PGDATA ("
         + mb(size) + " MB, WAL up to " + localEnd + " on timeline " + localTimeline + ") moved to " + aside
         + ", never deleted; a fresh base backup follows", true);
+  }
+
+  /**
+   * Where the local WAL ends, as pg_rewind reads it: the last checkpoint, or for a server shut down
+   * in recovery (a former replica) its minimum recovery point when that is later.
+   */
+  static String walEnd(ControlData c) {
+    String checkpoint = c.all().getOrDefault("Latest checkpoint location", "?");
+    return recoveryEndBeyondCheckpoint(c) ? c.all().get(MIN_RECOVERY) : checkpoint;
+  }
+
+  static int walEndTimeline(ControlData c) {
+    if (recoveryEndBeyondCheckpoint(c)) {
+      try {
+        return Integer.parseInt(c.all().getOrDefault(MIN_RECOVERY_TIMELINE, "").strip());
+      } catch (NumberFormatException e) {
+        return c.timeline();
+      }
+    }
+    return c.timeline();
+  }
+
+  private static final String MIN_RECOVERY = "Minimum recovery ending location";
+  private static final String MIN_RECOVERY_TIMELINE = "Min recovery ending loc's timeline";
+
+  private static boolean recoveryEndBeyondCheckpoint(ControlData c) {
+    Optional<Long> min = Lsn.parse(c.all().get(MIN_RECOVERY));
+    Optional<Long> checkpoint = Lsn.parse(c.all().get("Latest checkpoint location"));
+    return min.isPresent() && checkpoint.isPresent() && min.get() > checkpoint.get();
   }
 
   /**

@@ -66,6 +66,13 @@ public final class AtomicFiles {
     fsyncDirectory(dir);
   }
 
+  /** Removes {@code target} and fsyncs its directory, so the removal survives a power loss; false when it was not there. */
+  public static boolean remove(Path target) throws IOException {
+    boolean removed = Files.deleteIfExists(target);
+    fsyncDirectory(target.toAbsolutePath().getParent());
+    return removed;
+  }
+
   /** Makes a rename or a new entry in {@code dir} durable; a file system that refuses to fsync a directory is let be. */
   public static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param upstream what this host, when it is meant to be the primary but still replicates, learned
  *     from the server it replicates from
  * @param packagedClusters the clusters Debian's postgresql-common keeps under /etc/postgresql
+ * @param divergence for a replica that does not stream from a primary on a later timeline: whether
+ *     it can follow that timeline
  */
 public record Facts(
     DataDirectoryFact dataDirectory,
@@ -23,12 +25,19 @@ public record Facts(
     BinaryFact binaries,
     PrimaryFact primary,
     UpstreamFact upstream,
-    java.util.List<PackagedCluster> packagedClusters) {
+    java.util.List<PackagedCluster> packagedClusters,
+    DivergenceFact divergence) {
 
   public Facts {
     files = Map.copyOf(files);
     secrets = Map.copyOf(secrets);
     packagedClusters = java.util.List.copyOf(packagedClusters);
+  }
+
+  /** Facts of a host whose divergence was not checked. */
+  public Facts(DataDirectoryFact dataDirectory, Map<Path, FileFact> files, ServerFact server, Map<Path, Secret> secrets,
+      BinaryFact binaries, PrimaryFact primary, UpstreamFact upstream, java.util.List<PackagedCluster> packagedClusters) {
+    this(dataDirectory, files, server, secrets, binaries, primary, upstream, packagedClusters, new DivergenceFact.NotChecked());
   }
 
   /** Facts of a host without packaged clusters. */

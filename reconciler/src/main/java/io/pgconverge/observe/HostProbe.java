@@ -73,6 +73,7 @@ public final class HostProbe {
     }
     PrimaryFact primary = new PrimaryFact.NotApplicable();
     UpstreamFact upstream = new UpstreamFact.NotApplicable();
+    DivergenceFact divergence = new DivergenceFact.NotChecked();
     if (desired.replication().isPresent()) {
       ReplicationSpec rep = desired.replication().get();
       Secret secret = secrets.get(rep.passwordFile());
@@ -83,10 +84,15 @@ public final class HostProbe {
             ? new PrimaryFact.Reachable(p.host(), p.port(), a)
             : new PrimaryFact.Unreachable(p.host(), p.port(),
                 answer instanceof PeerAnswer.Refused r ? r.reason() : ((PeerAnswer.Silent) answer).reason());
+        if (DivergenceProbe.due(server, primary)) {
+          divergence = DivergenceProbe.read(localServer(desired), desired.selfPeer(), (PrimaryFact.Reachable) primary, rep, secret,
+              pg.ssl());
+        }
       } else if (server instanceof ServerFact.Running r && r.inRecovery()) {
         upstream = upstream(desired, r, rep, secret);
       }
     }
-    return new Facts(data, files, server, secrets, binaries, primary, upstream, PackagedClusterProbe.find(PackagedClusterProbe.ROOT));
+    return new Facts(data, files, server, secrets, binaries, primary, upstream, PackagedClusterProbe.find(PackagedClusterProbe.ROOT),
+        divergence);
   }
 }

@@ -64,5 +64,11 @@ public sealed interface ServerFact {
       java.util.Optional<WalReceiverRow> receiver,
       boolean rewindRoleReady) {
     public static final Replication NONE = new Replication("", 0, List.of(), List.of(), java.util.Optional.empty(), false);
+
+    /** True when the WAL receiver streams from {@code host:port}. */
+    public boolean streamsFrom(String host, int port) {
+      return receiver.filter(w -> "streaming".equals(w.status()) && host.equals(w.senderHost()) && w.senderPort() == port)
+          .isPresent();
+    }
   }
 }

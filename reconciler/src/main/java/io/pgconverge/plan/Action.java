@@ -77,10 +77,21 @@ public sealed interface Action {
     }
   }
 
-  /** Stops the server cleanly (fast shutdown: the last WAL reaches the connected replicas). */
-  record StopServer(Path configDir, Path bin, String reason) implements Action {
+  /**
+   * Stops the server cleanly (fast shutdown: the last WAL reaches the connected replicas); {@code
+   * after}: the stages whose failure must keep it running.
+   */
+  record StopServer(Path configDir, Path bin, String reason, Set<Stage> after) implements Action {
+    public StopServer(Path configDir, Path bin, String reason) {
+      this(configDir, bin, reason, Set.of());
+    }
+
     public String describe() {
       return "stop the server cleanly (" + reason + ")";
+    }
+
+    public Set<Stage> needs() {
+      return after;
     }
 
     public Optional<Stage> provides() {
@@ -164,6 +175,17 @@ public sealed interface Action {
 
     public Set<Stage> needs() {
       return Set.of(Stage.DATA_DIRECTORY, Stage.CONFIG_FILES);
+    }
+
+    public Optional<Stage> provides() {
+      return Optional.of(Stage.CONFIG_FILES);
+    }
+  }
+
+  /** Removes a file durably (its directory fsynced): standby.signal of a replica that must be rewound. */
+  record RemoveFile(Path path, String why) implements Action {
+    public String describe() {
+      return "remove " + path + " (" + why + ")";
     }
 
     public Optional<Stage> provides() {

@@ -4,18 +4,22 @@ import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.ReclonePolicy;
 import io.pgconverge.desired.ReplicationConninfo;
+import io.pgconverge.observe.DivergenceFact;
 import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.PeerAnswer;
 import io.pgconverge.observe.PrimaryFact;
 import io.pgconverge.observe.ServerFact;
 import io.pgconverge.observe.UpstreamFact;
+import io.pgconverge.pg.Lsn;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Role changes the desired state asks for: promotion on proof only, stepping down, rejoining.
- * Nothing to do during a bootstrap. Under {@code failover.mode: etcd} the desired state's primary
- * is the holder of etcd's leader key, and step 1 is only the slots: the failover agent promotes,
- * after winning the key; steps 2 and 3 are the same.
+ * Role changes the desired state asks for: promotion on proof only, stepping down, rejoining, and a
+ * replica that cannot follow the primary's timeline rewound. Nothing to do during a bootstrap.
+ * Under {@code failover.mode: etcd} the desired state's primary is the holder of etcd's leader
+ * key, and step 1 is only the slots: the failover agent promotes, after winning the key; the other
+ * steps are the same.
  *
  * <ol>
  *   <li>Desired primary, server in recovery: first the slots its replicas will use (physical slots
@@ -26,10 +30,26 @@ import java.util.Optional;
  *       by {@link PromoteStep}, after postgresql.conf is written and loaded.
  *   <li>Desired replica, server accepting writes: a primary of another system is refused and left
  *       running (stop); otherwise stop it cleanly, and stop planning: the next pass rejoins it.
- *   <li>Desired replica, server stopped without standby.signal (a former primary): while the new
- *       primary cannot be asked or is not promoted yet, refuse and stop (the server stays stopped);
- *       otherwise the passfile, then pg_rewind from the new primary (moved aside when impossible,
- *       under {@code policy.reclone: move-aside}); the later steps write standby.signal and start it.
+ *   <li>Desired replica, server in recovery that cannot follow the primary's timeline (observed
+ *       only when it does not stream from a primary on a later timeline: {@link DivergenceFact}):
+ *       the primary's new timeline forked off the replica's before its replay position (an
+ *       asynchronous failover promoted a replica that had less of the old primary's WAL), or the
+ *       replica's timeline is not on the primary's history. Its server would only log that, for
+ *       ever. Remove standby.signal (durably), then stop it cleanly, and stop planning: the next
+ *       pass finds it stopped without standby.signal and rejoins it (step 5). In this order a run
+ *       killed in between leaves either a running replica that is found diverged again, or a
+ *       stopped server that is rewound; never a stopped standby whose start fails on the primary's
+ *       history file it already fetched.
+ *   <li>Under {@code failover.mode: etcd}, desired replica in recovery that does not stream from the
+ *       leader while the leader answers still in recovery (it took the key, its promotion is under
+ *       way): a refusal that waits for that peer, so the daemon asks again within a second (once
+ *       promoted, step 3 may find this replica cannot follow it), and continue.
+ *   <li>Desired replica, server stopped without standby.signal (a former primary, or a replica
+ *       stopped by step 3): while the new primary cannot be asked or is not promoted yet, refuse and
+ *       stop (the server stays stopped); otherwise the passfile, then pg_rewind from the new
+ *       primary (moved aside when impossible, under {@code policy.reclone: move-aside}); the later
+ *       steps write standby.signal and start it. A run killed during pg_rewind leaves the server
+ *       stopped without standby.signal: the next rewinds again, never starts it half-rewound.
  *   <li>Otherwise: continue.
  * </ol>
  */
@@ -45,6 +65,21 @@ final class RoleChangeStep implements PlanStep {
     }
     if (server instanceof ServerFact.Running r && plan.replica() && !r.inRecovery()) {
       return stepDown(plan, r);
+    }
+    if (server instanceof ServerFact.Running && plan.replica()
+        && plan.facts().divergence() instanceof DivergenceFact.Checked c && !c.followable()) {
+      return stopDiverged(plan, c);
+    }
+    if (server instanceof ServerFact.Running && plan.replica() && plan.facts().divergence() instanceof DivergenceFact.Unknown u) {
+      plan.drift(DriftKind.SERVER, "timeline", "on the history of " + plan.desired().primary().name() + "'s timeline",
+          "not known: " + u.reason(), "none: checked again on the next run", "");
+    }
+    if (server instanceof ServerFact.Running r && plan.replica() && r.inRecovery() && plan.context().etcdRoles()
+        && plan.facts().primary() instanceof PrimaryFact.Reachable p && p.answer().inRecovery()
+        && !r.replication().streamsFrom(p.host(), p.port())) {
+      plan.refuse(RefusalReason.WAITING_FOR_PRIMARY, "follow " + plan.desired().primary().name(),
+          plan.desired().primary().name() + " holds the leader key but is not promoted yet, and this replica does not stream from it;"
+              + " asked again shortly");
     }
     if (server instanceof ServerFact.NotRunning && plan.replica()
         && !(plan.facts().file(plan.pg().standbySignal()) instanceof FileFact.Present)) {
@@ -93,6 +128,24 @@ final class RoleChangeStep implements PlanStep {
     return Next.STOP;
   }
 
+  private static Next stopDiverged(PlanBuilder plan, DivergenceFact.Checked c) {
+    String primary = plan.desired().primary().name();
+    String fork = c.switchpoint()
+        .map(at -> "but " + primary + "'s timeline " + c.primaryTimeline() + " forked off timeline " + c.replayTimeline() + " at "
+            + Lsn.format(at) + ", before that")
+        .orElse("but timeline " + c.replayTimeline() + " is not on the history of " + primary + "'s timeline " + c.primaryTimeline());
+    plan.drift(DriftKind.SERVER, "timeline", "on the history of " + primary + "'s timeline " + c.primaryTimeline(),
+        "replayed timeline " + c.replayTimeline() + " up to " + Lsn.format(c.replayLsn()) + ", " + fork
+            + ": it cannot follow " + primary,
+        "remove standby.signal, stop it cleanly, then pg_rewind from " + primary + " and start it as a replica", plan.selfField("role"));
+    if (plan.facts().file(plan.pg().standbySignal()) instanceof FileFact.Present) {
+      plan.add(new Action.RemoveFile(plan.pg().standbySignal(), "the server must be rewound before it follows " + primary));
+    }
+    plan.add(new Action.StopServer(plan.pg().config(), plan.bin(),
+        "it cannot follow " + primary + "'s timeline " + c.primaryTimeline() + ": pg_rewind next", Set.of(Stage.CONFIG_FILES)));
+    return Next.STOP;
+  }
+
   private static Next rejoin(PlanBuilder plan) {
     DesiredState desired = plan.desired();
     Peer primary = desired.primary();
@@ -106,7 +159,8 @@ final class RoleChangeStep implements PlanStep {
           primary.name() + " answers but is not promoted yet; the server stays stopped");
       return Next.STOP;
     }
-    plan.drift(DriftKind.SERVER, "role", "replica of " + primary.name(), "stopped, without standby.signal (a former primary)",
+    plan.drift(DriftKind.SERVER, "role", "replica of " + primary.name(),
+        "stopped, without standby.signal (a former primary, or a replica that cannot follow " + primary.name() + "'s timeline)",
         "pg_rewind from " + primary.name() + ", then start as a replica", plan.selfField("role"));
     StandbyStep.planPassfile(plan);
     plan.add(new Action.Rewind(plan.pg().data(), plan.bin(), ReplicationConninfo.rewind(desired),

@@ -180,4 +180,31 @@ class ApplierTest {
         "-w", "-t", "60", "-s"));
     assertThat(Map.copyOf(host.files)).isEmpty();
   }
+
+  @Test
+  void aStandbySignalThatCannotBeRemovedKeepsTheServerRunning() {
+    Path signal = DATA.resolve("standby.signal");
+    host.files.put(signal, "");
+    host.unwritable.add(signal);
+    List<Outcome> outcomes = apply(new Action.RemoveFile(signal, "rewind next"),
+        new Action.StopServer(DATA, BIN, "rewind next", java.util.Set.of(io.pgconverge.plan.Stage.CONFIG_FILES)));
+
+    assertThat(kinds(outcomes)).isEqualTo("Failed Skipped");
+    assertThat(host.commands).as("no pg_ctl stop").isEmpty();
+    assertThat(host.files).containsKey(signal);
+  }
+
+  @Test
+  void aRemovedStandbySignalIsGoneThenTheServerStops() {
+    Path signal = DATA.resolve("standby.signal");
+    host.files.put(signal, "");
+    List<Outcome> outcomes = apply(new Action.RemoveFile(signal, "rewind next"),
+        new Action.StopServer(DATA, BIN, "rewind next", java.util.Set.of(io.pgconverge.plan.Stage.CONFIG_FILES)),
+        new Action.RemoveFile(signal, "again"));
+
+    assertThat(kinds(outcomes)).isEqualTo("Applied Applied Applied");
+    assertThat(reason(outcomes.get(2))).startsWith(signal + " was already gone");
+    assertThat(host.files).doesNotContainKey(signal);
+    assertThat(host.programsRun()).containsExactly("pg_ctl stop");
+  }
 }

@@ -26,7 +26,7 @@ import java.util.function.Function;
 
 /**
  * A host in memory for the applier and the loop: a command runner that answers by program name
- * and records every argv, a file writer that keeps the files in a map, a server whose connections
+ * and records every argv, a file writer that keeps the files in a map (and removes them from it), a server whose connections
  * record every statement (or refuse to open), and a fixed clock. No PostgreSQL, no process.
  */
 public final class InMemoryHost {
@@ -69,12 +69,23 @@ public final class InMemoryHost {
   }
 
   private FilePort fileWriter() {
-    return (target, content) -> {
-      if (unwritable.contains(target)) {
-        throw new java.io.IOException(target + ": Permission denied");
+    return new FilePort() {
+      @Override
+      public void write(Path target, byte[] content) throws java.io.IOException {
+        if (unwritable.contains(target)) {
+          throw new java.io.IOException(target + ": Permission denied");
+        }
+        files.put(target, new String(content, StandardCharsets.UTF_8));
+        afterWrite.run();
       }
-      files.put(target, new String(content, StandardCharsets.UTF_8));
-      afterWrite.run();
+
+      @Override
+      public boolean remove(Path target) throws java.io.IOException {
+        if (unwritable.contains(target)) {
+          throw new java.io.IOException(target + ": Permission denied");
+        }
+        return files.remove(target) != null;
+      }
     };
   }
 

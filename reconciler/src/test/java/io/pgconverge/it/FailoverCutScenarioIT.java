@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 class FailoverCutScenarioIT extends FailoverScenario {
   @Test
   @Order(1)
-  @Disabled("passes only when the promoted replica is the most advanced (2 runs of 3 on 2026-12-02): when the other replica"
-      + " had received more of the cut primary's WAL, its server logs 'new timeline 2 forked off current database system"
-      + " timeline 1 before current recovery point' forever and its daemon never rewinds it (the cluster is not healthy"
-      + " within 150 s), and the promotion chose the less advanced one")
+  @Disabled("the replica with more WAL than the promoted one is now rewound (DivergedReplicaRewindIT), but this test was not"
+      + " seen green since: its two runs on 2026-12-02, at load averages of 30-60 on 2 cores, failed on the load (the writer did"
+      + " not make 20 inserts in 30 s; the cut primary not writable 14.5 s after the cut, 5.5 s after its lease could end);"
+      + " enable it after 3 green runs on a quieter machine")
   void primaryCutFromEtcdAndPeersIsNotWritableBeforeItsLeaseEndsAReplicaTakesOverAndItFollowsOnceBack() {
     ClusterNode old = lab.awaitHealthy(FailoverLab.FORMATION);
     try (WritableWatch watch = WritableWatch.startOverSessions(cluster); Writer writer = Writer.startOverSessions(cluster, FailoverLab.TABLE, 1_000_000)) {

@@ -239,6 +239,14 @@ class RejoinIT {
    * script that fails as pg_rewind does when the two clusters have no common ancestor.
    */
   static Path failingRewindBin(Path dir) {
+    return binWithRewind(dir, "#!/bin/sh\n"
+        + "case \"$1\" in -V|--version) exec " + TestHost.PG_BIN.resolve("pg_rewind") + " \"$@\";; esac\n"
+        + "echo \"pg_rewind: error: could not find common ancestor of the source and target cluster's"
+        + " timelines\" >&2\nexit 1\n");
+  }
+
+  /** A bin directory with a symlink to every file of the real one, except {@code pg_rewind}: {@code script}. */
+  static Path binWithRewind(Path dir, String script) {
     try {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -250,10 +258,7 @@ class RejoinIT {
         }
       }
       Path wrapper = dir.resolve("pg_rewind");
-      Files.writeString(wrapper, "#!/bin/sh\n"
-          + "case \"$1\" in -V|--version) exec " + TestHost.PG_BIN.resolve("pg_rewind") + " \"$@\";; esac\n"
-          + "echo \"pg_rewind: error: could not find common ancestor of the source and target cluster's"
-          + " timelines\" >&2\nexit 1\n");
+      Files.writeString(wrapper, script);
       Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
       return dir;
     } catch (IOException e) {

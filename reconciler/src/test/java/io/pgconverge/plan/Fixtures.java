@@ -12,6 +12,7 @@ import io.pgconverge.desired.RestartPolicy;
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.observe.BinaryFact;
 import io.pgconverge.observe.DataDirectoryFact;
+import io.pgconverge.observe.DivergenceFact;
 import io.pgconverge.observe.Facts;
 import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.LiveRole;
@@ -141,6 +142,7 @@ final class Fixtures {
         new ServerFact.Running(150000, false, Instant.EPOCH, liveMatching(), rolesMatching(), List.of(), replicationMatching());
     private PrimaryFact primary = new PrimaryFact.NotApplicable();
     private UpstreamFact upstream = new UpstreamFact.NotApplicable();
+    private DivergenceFact divergence = new DivergenceFact.NotChecked();
 
     Host data(DataDirectoryFact d) {
       this.data = d;
@@ -192,6 +194,11 @@ final class Fixtures {
       return this;
     }
 
+    Host divergence(DivergenceFact d) {
+      this.divergence = d;
+      return this;
+    }
+
     /** The facts; unless given, the two config files, standby.signal and the passfile as the fixture says now. */
     Facts build() {
       Map<Path, FileFact> files = new LinkedHashMap<>();
@@ -205,7 +212,7 @@ final class Fixtures {
       return new Facts(data, files, server,
           Map.of(APP_PASSWORD, new Secret.Readable(APP_PASSWORD, APP_SECRET),
               REPLICATOR_PASSWORD, new Secret.Readable(REPLICATOR_PASSWORD, REPLICATOR_SECRET)),
-          new BinaryFact.Found(BIN), primary, upstream);
+          new BinaryFact.Found(BIN), primary, upstream, List.of(), divergence);
     }
   }
 
