@@ -119,7 +119,8 @@ CDS="$PGC_HOME/pgconverge.jsa"
 PGCONVERGE_HOME="$PGC_HOME" PGCONVERGE_CDS_DUMP="$CDS" "$LAUNCHER" cds-train >/dev/null 2>&1 || true
 [ -s "$CDS" ] || log "no class-data archive could be made; pgconverge runs without one"
 chmod -R o+rX "$PGC_HOME"
-PGC_ENV=(env PGCONVERGE_HOME="$PGC_HOME" PGCONVERGE_CDS_ARCHIVE="$CDS")
+# the launcher's root-only cache of who check/apply run as (/var/cache/pgconverge/run-as when installed)
+PGC_ENV=(env PGCONVERGE_HOME="$PGC_HOME" PGCONVERGE_CDS_ARCHIVE="$CDS" PGCONVERGE_RUN_AS_CACHE="$PGC_HOME/run-as")
 AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups env HOME="$PGHOME_DIR" USER=postgres LOGNAME=postgres)
 
 # ------------------------------------------------------------------ the three hosts
@@ -557,6 +558,8 @@ EOF
     --status-file "$root/node1/run/status.json" --metrics-file "$root/node1/run/metrics.prom" >> "$root/node1/apply.log" 2>&1 || true; done
   in_ns 1 "${AS_PG[@]}" "${PGC_ENV[@]}" "$LAUNCHER" check --config "$root/node1/desired-state.yaml" >> "$root/node1/apply.log" 2>&1 \
     || log "  pgconverge's no-change host is not in sync after two applies (see $root/node1/apply.log)"
+  # started as root once, as config management would: the launcher learns who runs this file (cli/RunAs)
+  in_ns 1 "${PGC_ENV[@]}" "$LAUNCHER" check --config "$root/node1/desired-state.yaml" >> "$root/node1/apply.log" 2>&1 || true
   # Ansible's host (node2, in h2): initdb + start, then the playbook converges it once
   [ "$ANSIBLE_OK" = 1 ] || return 0
   in_ns 2 "${AS_PG[@]}" "$PGBIN/initdb" -D "$root/node2/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 > "$root/node2/initdb.log" 2>&1

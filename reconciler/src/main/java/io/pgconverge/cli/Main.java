@@ -56,7 +56,97 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     java.util.OptionalInt asUser = RunAs.beforeStart(args); // root: hand over to postgres.user first (cli/RunAs)
-    System.exit(asUser.isPresent() ? asUser.getAsInt() : commandLine().execute(args));
+    if (asUser.isPresent()) {
+      System.exit(asUser.getAsInt());
+    }
+    RunAs.checkLauncherSwitch(args);
+    Optional<ReconcileCommand> quick = quick(args);
+    System.exit(quick.isPresent() ? runQuick(quick.get()) : commandLine().execute(args));
+  }
+
+  /**
+   * {@code check} and {@code apply} with only their own options, each given once, in the forms
+   * picocli reads ({@code --config FILE}, {@code --config=FILE}): the command object filled in here,
+   * without building picocli's model. That model costs a one-shot run more than any other phase of
+   * its start: about 190 of picocli's classes, which the class-data archive cannot hold (class file
+   * version 49), are loaded and verified at each start, then reflection over every command. Empty
+   * for anything else (help, version, an unknown, repeated or malformed option, an {@code @file},
+   * an invalid {@code --log-format}): picocli parses it as before, with its messages and exit codes.
+   */
+  static Optional<ReconcileCommand> quick(String[] args) {
+    if (args.length == 0 || !(args[0].equals("check") || args[0].equals("apply"))) {
+      return Optional.empty();
+    }
+    Check check = args[0].equals("check") ? new Check() : null;
+    Apply apply = check == null ? new Apply() : null;
+    ReconcileCommand cmd = check != null ? check : apply;
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    try {
+      for (int i = 1; i < args.length; i++) {
+        String a = args[i];
+        int eq = a.indexOf('=');
+        String name = a.startsWith("--") && eq > 0 ? a.substring(0, eq) : a;
+        String value = name.equals(a) ? null : a.substring(eq + 1);
+        if (a.startsWith("@") || !seen.add(name)) {
+          return Optional.empty();
+        }
+        if (check != null && (name.equals("--diff") || name.equals("--json"))) {
+          if (value != null) {
+            return Optional.empty();
+          }
+          check.diff |= name.equals("--diff");
+          check.json |= name.equals("--json");
+          continue;
+        }
+        if (value == null) {
+          if (i + 1 >= args.length || args[i + 1].startsWith("-") || args[i + 1].startsWith("@")) {
+            return Optional.empty();
+          }
+          value = args[++i];
+        }
+        switch (name) {
+          case "--config" -> cmd.opts.config = Path.of(value);
+          case "--log-format" -> {
+            if (!List.of("text", "json").contains(value)) {
+              return Optional.empty();
+            }
+            cmd.opts.logFormat = value;
+          }
+          case "--status-file", "--metrics-file", "--timeout" -> {
+            if (apply == null) {
+              return Optional.empty();
+            }
+            if (name.equals("--status-file")) {
+              apply.status.statusFile = Path.of(value);
+            } else if (name.equals("--metrics-file")) {
+              apply.status.metricsFile = Path.of(value);
+            } else if (value.matches("[0-9]{1,9}")) {
+              apply.timeoutSeconds = Integer.parseInt(value);
+            } else {
+              return Optional.empty();
+            }
+          }
+          default -> {
+            return Optional.empty();
+          }
+        }
+      }
+    } catch (java.nio.file.InvalidPathException e) {
+      return Optional.empty();
+    }
+    cmd.name = args[0];
+    cmd.originalArgs = args.clone();
+    return Optional.of(cmd);
+  }
+
+  /** Runs a command {@link #quick} parsed as picocli's execute would: an exception is printed and exits 1. */
+  static int runQuick(ReconcileCommand cmd) {
+    try {
+      return cmd.call();
+    } catch (Exception e) {
+      e.printStackTrace();
+      return 1;
+    }
   }
 
   /** The command line as main runs it: a bad command line exits 1, with a suggestion when there is one. */
@@ -97,6 +187,18 @@ public final class Main {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /** The command's name and command line when {@link Main#quick} parsed it (no picocli spec then). */
+    String name;
+    String[] originalArgs;
+
+    String commandName() {
+      return spec != null ? spec.name() : name;
+    }
+
+    String[] originalArgs() {
+      return spec != null ? spec.commandLine().getParseResult().originalArgs().toArray(String[]::new) : originalArgs;
+    }
+
     /** The command's one cache of the desired-state file: the run gets the text of the state it enforces from it. */
     final DesiredStateCache cache = new DesiredStateCache();
 
@@ -136,7 +238,7 @@ public final class Main {
       }
       DesiredState desired = ((LoadResult.Valid) loaded).state();
       if (RunAs.isRoot()) {
-        return RunAs.reexec(desired.postgres().user(), spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        return RunAs.reexec(desired.postgres().user(), originalArgs());
       }
       return runAsUser(desired, log);
     }
@@ -146,7 +248,7 @@ public final class Main {
       for (Problem p : problems) {
         log.error("invalid desired state: {}", p);
       }
-      log.error("{} result=invalid problems={} desired_state={}", spec.name(), problems.size(), opts.config);
+      log.error("{} result=invalid problems={} desired_state={}", commandName(), problems.size(), opts.config);
       return 1;
     }
   }
@@ -159,7 +261,7 @@ public final class Main {
 
     /** Another process holds the data directory's lock, or it cannot be taken: refuse (exit 4); apply asks the daemon instead. */
     int whenLockRefused(RunOrchestration.LockRefusal refusal, DesiredState desired, Logger log) throws InterruptedException {
-      log.error("{} refused: {}", spec.name(), refusal.message());
+      log.error("{} refused: {}", commandName(), refusal.message());
       return 4;
     }
 

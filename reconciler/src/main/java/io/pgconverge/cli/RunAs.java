@@ -81,11 +81,28 @@ final class RunAs {
     if (args.length == 0 || !EARLY_COMMANDS.contains(args[0]) || System.getenv(MARKER) != null) {
       return java.util.OptionalInt.empty();
     }
+    java.util.Optional<Path> config = configOf(args);
+    if (config.isEmpty() || !isRoot()) {
+      return java.util.OptionalInt.empty();
+    }
+    byte[] before = readOrEmpty(config.get());
+    java.util.Optional<String> user = RunAsUser.of(config.get().toAbsolutePath());
+    if (user.isEmpty()) {
+      return java.util.OptionalInt.empty();
+    }
+    if (!args[0].equals("daemon") && java.util.Arrays.equals(before, readOrEmpty(config.get()))) {
+      remember(before, user.get());
+    }
+    return java.util.OptionalInt.of(reexec(user.get(), args));
+  }
+
+  /** The desired-state file the command line names (the default without --config); empty for help or version. */
+  private static java.util.Optional<Path> configOf(String[] args) {
     Path config = Path.of(Main.DEFAULT_CONFIG);
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
       if (List.of("-h", "--help", "-V", "--version").contains(a)) {
-        return java.util.OptionalInt.empty();
+        return java.util.Optional.empty();
       }
       if (a.equals("--config") && i + 1 < args.length) {
         config = Path.of(args[++i]);
@@ -93,14 +110,80 @@ final class RunAs {
         config = Path.of(a.substring("--config=".length()));
       }
     }
-    if (!isRoot()) {
-      return java.util.OptionalInt.empty();
+    return java.util.Optional.of(config);
+  }
+
+  /** The value of {@link #MARKER} the launcher sets when it switched user itself, before Java started. */
+  static final String FROM_LAUNCHER = "launcher";
+
+  /**
+   * The file (named by the launcher, {@code PGCONVERGE_RUN_AS_CACHE}) in which a root run of check or
+   * apply remembers the user the desired state names: one line per file content, the SHA-256 of
+   * its bytes and the user. The launcher, started as root again with a file of the same bytes,
+   * switches to that user itself (setpriv) before Java starts, instead of this JVM starting a
+   * second one; it trusts the file only when root owns it and its directory and nobody else can
+   * write either. Written only when the launcher asked for it; never changed when the line is
+   * already there (no mtime change on a converged host).
+   */
+  private static void remember(byte[] content, String user) {
+    String cache = System.getenv("PGCONVERGE_RUN_AS_CACHE");
+    if (cache == null || cache.isEmpty() || content.length == 0) {
+      return;
     }
-    java.util.Optional<String> user = RunAsUser.of(config.toAbsolutePath());
-    if (user.isEmpty()) {
-      return java.util.OptionalInt.empty();
+    try {
+      Path file = Path.of(cache);
+      if (!Files.isDirectory(file.getParent())) {
+        return;
+      }
+      String line = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content)) + " " + user;
+      List<String> lines = new ArrayList<>(Files.exists(file) ? Files.readAllLines(file) : List.of());
+      if (lines.contains(line)) {
+        return;
+      }
+      lines.removeIf(l -> l.startsWith(line.substring(0, 64)));
+      lines.add(line);
+      List<String> kept = lines.subList(Math.max(0, lines.size() - 16), lines.size());
+      Path tmp = Files.createTempFile(file.getParent(), ".run-as-", ".tmp");
+      try {
+        Files.write(tmp, kept);
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+      // no cache: the next run as root re-executes again, as without one
     }
-    return java.util.OptionalInt.of(reexec(user.get(), args));
+  }
+
+  private static byte[] readOrEmpty(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException | RuntimeException e) {
+      return new byte[0];
+    }
+  }
+
+  /**
+   * Started by the launcher as the user its cache named ({@link #remember}): refuses to go on (exit
+   * 1) unless the desired state names this very user now, so that a file changed between the
+   * launcher's look and this JVM's, or a cache that lies, never makes a run as the wrong user.
+   */
+  static void checkLauncherSwitch(String[] args) {
+    if (!FROM_LAUNCHER.equals(System.getenv(MARKER)) || args.length == 0 || !EARLY_COMMANDS.contains(args[0])) {
+      return;
+    }
+    java.util.Optional<Path> config = configOf(args);
+    if (config.isEmpty()) {
+      return;
+    }
+    String self = System.getProperty("user.name");
+    java.util.Optional<String> user = RunAsUser.of(config.get().toAbsolutePath());
+    if (!user.equals(java.util.Optional.of(self))) {
+      System.err.println("pgconverge: started as " + self + ", but " + config.get() + " names postgres.user "
+          + user.orElse("(unclear)") + " now; nothing done, run it again");
+      System.exit(1);
+    }
   }
 
   /** Runs this same command as {@code user} and returns its exit code. */
