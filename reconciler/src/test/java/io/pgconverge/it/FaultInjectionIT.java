@@ -25,6 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * TCP that must work or must be rejected, {@code pg_hba_file_rules}), the roles, and that nothing
  * is left behind (no staging directory or its pid file, no temp file, no initdb or pg_basebackup
  * still running, the lock file gone); then a check says in sync.
+ *
+ * <p>This class has the bootstrap's points and the daemon's; {@link FaultInjectionChangeIT} has
+ * the changes to a converged host and the replica's copy (two classes, so that the two test JVMs
+ * run them side by side).
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class FaultInjectionIT {
@@ -52,7 +56,8 @@ class FaultInjectionIT {
     }
   }
 
-  static List<Case> cases() {
+  /** The kills during a change to a converged host (config, hba, role, a crashed server): {@link FaultInjectionChangeIT}'s. */
+  static List<Case> changeCases() {
     List<Case> c = new ArrayList<>();
     for (String p : List.of("after:WriteFile(pg_hba.conf)", "reload:signalled", "before:ReloadServer", "before:WriteFile(pg_hba.conf)",
         "atomic-write:temp-written(pg_hba.conf)", "atomic-write:renamed(pg_hba.conf)")) {
@@ -68,6 +73,12 @@ class FaultInjectionIT {
     for (String p : List.of("before:AlterRole", "after:AlterRole", "before:SetPassword", "after:SetPassword")) {
       c.add(new Case(Change.ROLE, p, false));
     }
+    return c;
+  }
+
+  /** The kills during a bootstrap of an empty host: this class's. */
+  static List<Case> bootstrapCases() {
+    List<Case> c = new ArrayList<>();
     c.add(new Case(Change.BOOTSTRAP, "initdb:started", true));
     for (String p : List.of("initdb:started", "bootstrap:before-rename", "bootstrap:after-rename", "after:WriteFile(pg_hba.conf)",
         "before:StartServer", "after:StartServer", "before:InitDataDirectory", "initdb:done", "after:InitDataDirectory",
@@ -79,8 +90,13 @@ class FaultInjectionIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("cases")
+  @MethodSource("bootstrapCases")
   void oneMoreRunConvergesAfterTheReconcilerWasKilled(Case k) throws Exception {
+    oneMoreRunConverges(k);
+  }
+
+  /** Kills the run at {@code k}'s point, then runs once more and checks the host as a DBA would. */
+  static void oneMoreRunConverges(Case k) throws Exception {
     try (TestHost host = TestHost.create()) {
       Cli cli = new Cli(host);
       if (k.change() != Change.BOOTSTRAP) {
@@ -160,39 +176,6 @@ class FaultInjectionIT {
     }
   }
 
-  /** A replica's copy killed at each of its points (pg_basebackup left running or not): the next run copies again. */
-  @Test
-  void aReplicaCopyKilledAtEachPointIsFinishedByTheNextRun() throws Exception {
-    try (Cluster cluster = Cluster.create(2)) {
-      ClusterNode primary = cluster.primary();
-      ClusterNode replica = cluster.node(2);
-      cluster.apply(primary).assertExit(2);
-      cluster.psql(primary, "create table committed_before (id int); insert into committed_before values (1)");
-      for (String point : List.of("before:WritePassfile", "before:BaseBackup", "basebackup:started", "basebackup:done",
-          "bootstrap:before-rename", "bootstrap:after-rename", "after:BaseBackup", "after:StartServer")) {
-        ProcessResult killed = Processes.run(cluster.lab().command(replica.index(),
-                Cli.command(List.of("apply", "--config", replica.desiredStateFile().toString()))),
-            Map.of("PGCONVERGE_TEST_CRASH_AT", point), Cli.TIMEOUT);
-        assertThat(killed.output()).as(killed.describe()).contains("TEST crash hook: SIGKILL at " + point);
-        ProcessResult again = cluster.apply(replica);
-        assertThat(again.exitCode()).as("%s: one more run converges\n%s", point, again.describe()).isIn(0, 2);
-        cluster.awaitAllStreaming();
-        assertThat(cluster.await(replica, "select count(*) from committed_before", "1", Duration.ofSeconds(30))).isEqualTo("1");
-        assertThat(cluster.check(replica).exitCode()).as(point).isZero();
-        assertThat(replica.stagingDir()).doesNotExist();
-        assertThat(ProcTable.withCommandLineContaining(replica.stagingDir().toString())).as(point).isEmpty();
-        assertThat(cluster.psql(primary, "select count(*) from pg_replication_slots where slot_name like 'pg\\_basebackup\\_%'"))
-            .as("%s: no temporary slot of a killed copy on the primary", point).isEqualTo("0");
-        assertThat(tempFiles(replica.dir())).as(point).isEmpty();
-        // the next point starts from an empty replica again
-        Processes.run(PostgresUser.command(List.of(TestHost.PG_BIN.resolve("pg_ctl").toString(), "-D", replica.data().toString(),
-            "-m", "immediate", "-w", "stop")), Duration.ofSeconds(60)).assertExit(0);
-        TestHost.deleteTree(replica.data());
-        System.out.println("replica copy killed at " + point + ": converged with one more run");
-      }
-    }
-  }
-
   private static ProcessResult killedApply(TestHost host, String point) {
     ProcessResult r = Processes.run(Cli.command(List.of("apply", "--config", host.desiredStateFile().toString())),
         Map.of("PGCONVERGE_TEST_CRASH_AT", point), Cli.TIMEOUT);
@@ -218,7 +201,7 @@ class FaultInjectionIT {
   }
 
   /** Temp files pgconverge makes (atomic writes, the lock, logs of initdb/pg_basebackup) anywhere under {@code dir}. */
-  private static List<Path> tempFiles(Path dir) throws IOException {
+  static List<Path> tempFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> {
         String n = p.getFileName().toString();

@@ -118,8 +118,10 @@ class SwitchoverIT {
     NavigableSet<Long> acknowledged;
     List<String> twoWritable;
     int polls;
-    try (WritableWatch watch = WritableWatch.start(cluster);
-        Writer writer = Writer.start(cluster, TABLE, base)) {
+    // over one psql session per node: a poll or an insert costs a round trip instead of a process
+    // start (three per poll, one per insert), which the three applies of each round need the CPU for
+    try (WritableWatch watch = WritableWatch.startOverSessions(cluster);
+        Writer writer = Writer.startOverSessions(cluster, TABLE, base)) {
       assertThat(writer.awaitMore(20, 20_000)).as("the writer writes on " + from.name()).isTrue();
       beforeSwitch = writer.acknowledged();
 
