@@ -24,12 +24,23 @@ public final class ServerControl {
 
   /** Starts the server and waits until it accepts connections; throws with its last log lines when it will not start. */
   public void start(Path bin, Path configDir, Path logFile) throws IOException {
+    start(bin, configDir, logFile, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path, Path)}, with {@code settings} ({@code name=value}, never a secret:
+   * they are on the postmaster's command line) given to this start only ({@code pg_ctl -o "-c
+   * name=value"}); the files on disk are not changed.
+   */
+  public void start(Path bin, Path configDir, Path logFile, List<String> settings) throws IOException {
     Files.createDirectories(logFile.getParent());
-    CommandResult r =
-        commands.run(
-            List.of(bin.resolve("pg_ctl").toString(), "start", "-D", configDir.toString(), "-l", logFile.toString(),
-                "-w", "-t", "60", "-s"),
-            WAIT);
+    List<String> argv = new java.util.ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "start", "-D", configDir.toString(),
+        "-l", logFile.toString(), "-w", "-t", "60", "-s"));
+    if (!settings.isEmpty()) {
+      argv.add("-o");
+      argv.add(String.join(" ", settings.stream().map(s -> "-c " + s).toList()));
+    }
+    CommandResult r = commands.run(argv, WAIT);
     if (!r.ok()) {
       throw new IOException("the server did not start: " + r.tail(3) + lastLogLines(logFile, 8));
     }

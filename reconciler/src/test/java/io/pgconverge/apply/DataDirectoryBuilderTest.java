@@ -95,6 +95,32 @@ class DataDirectoryBuilderTest {
   }
 
   @Test
+  void theCopysFirstStartChecksItsFilesWithOneSyncfsAndEveryLaterStartKeepsTheFilesSetting() {
+    Action.StartServer start = new Action.StartServer(data, data, bin, tmp.resolve("log/server.log"));
+    Applier applier = new Applier(host.ports(), false, line -> null, () -> false, ApplyEvents.NONE);
+
+    List<Outcome> outcomes = applier.apply(List.of(basebackup(), start, start));
+
+    assertThat(outcomes).allMatch(o -> o instanceof Outcome.Applied);
+    List<List<String>> starts = host.commands.stream().filter(argv -> argv.get(0).endsWith("pg_ctl")).toList();
+    assertThat(starts).hasSize(2);
+    assertThat(starts.get(0)).as("the first start of the copy just flushed")
+        .containsSequence("-o", "-c recovery_init_sync_method=syncfs");
+    assertThat(starts.get(1)).as("a later start").doesNotContain("-o");
+    assertThat(host.commands.indexOf(syncs().get(0))).as("the flush before the rename comes first")
+        .isLessThan(host.commands.indexOf(starts.get(0)));
+  }
+
+  @Test
+  void aStartWithoutACopyInTheSameRunKeepsTheFilesSetting() {
+    Action.StartServer start = new Action.StartServer(data, data, bin, tmp.resolve("log/server.log"));
+
+    new Applier(host.ports(), false, line -> null, () -> false, ApplyEvents.NONE).apply(List.of(start));
+
+    assertThat(host.commands).singleElement().satisfies(argv -> assertThat(argv).doesNotContain("-o"));
+  }
+
+  @Test
   void anEmptyMountPointGetsItsEntriesOnlyAfterTheFlush() throws Exception {
     Files.createDirectories(data);
 
