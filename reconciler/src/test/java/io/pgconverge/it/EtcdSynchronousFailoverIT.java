@@ -45,8 +45,9 @@ class EtcdSynchronousFailoverIT extends FailoverScenario {
         System.out.printf("round %d: %s lost -> %s promoted after %.1f s%n", round, old.name(), primary.name(),
             (System.nanoTime() - killed) / 1e9);
         NavigableSet<Long> missing = lab.lost(writer, primary);
-        assertThat(missing).as("round %d: acknowledged ids (of %d) missing on the new primary %s", round,
-            writer.acknowledged().size(), primary.name()).isEmpty();
+        ClusterNode promotedNow = primary;
+        assertThat(missing).as(() -> String.format("round %d: acknowledged ids (of %d) missing on the new primary %s\n%s", round,
+            writer.acknowledged().size(), promotedNow.name(), lab.transcript())).isEmpty();
         assertThat(writer.awaitMore(10, 60_000)).as("round %d: the application writes to %s", round, primary.name()).isTrue();
         lab.startDaemon(old);
         long restarted = System.nanoTime();

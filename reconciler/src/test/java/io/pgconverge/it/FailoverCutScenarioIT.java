@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.NavigableSet;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +18,6 @@ import org.junit.jupiter.api.Test;
 class FailoverCutScenarioIT extends FailoverScenario {
   @Test
   @Order(1)
-  @Disabled("the replica with more WAL than the promoted one is now rewound (DivergedReplicaRewindIT), but this test was not"
-      + " seen green since: its two runs on 2026-12-02, at load averages of 30-60 on 2 cores, failed on the load (the writer did"
-      + " not make 20 inserts in 30 s; the cut primary not writable 14.5 s after the cut, 5.5 s after its lease could end);"
-      + " enable it after 3 green runs on a quieter machine")
   void primaryCutFromEtcdAndPeersIsNotWritableBeforeItsLeaseEndsAReplicaTakesOverAndItFollowsOnceBack() {
     ClusterNode old = lab.awaitHealthy(FailoverLab.FORMATION);
     try (WritableWatch watch = WritableWatch.startOverSessions(cluster); Writer writer = Writer.startOverSessions(cluster, FailoverLab.TABLE, 1_000_000)) {
