@@ -46,7 +46,8 @@ class EtcdSynchronousFailoverIT extends FailoverScenario {
             (System.nanoTime() - killed) / 1e9);
         NavigableSet<Long> missing = lab.lost(writer, primary);
         ClusterNode promotedNow = primary;
-        assertThat(missing).as(() -> String.format("round %d: acknowledged ids (of %d) missing on the new primary %s\n%s", round,
+        int thisRound = round;
+        assertThat(missing).as(() -> String.format("round %d: acknowledged ids (of %d) missing on the new primary %s\n%s", thisRound,
             writer.acknowledged().size(), promotedNow.name(), lab.transcript())).isEmpty();
         assertThat(writer.awaitMore(10, 60_000)).as("round %d: the application writes to %s", round, primary.name()).isTrue();
         lab.startDaemon(old);
