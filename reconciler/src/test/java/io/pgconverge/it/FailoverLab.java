@@ -611,13 +611,20 @@ final class FailoverLab implements AutoCloseable {
   }
 
   /**
-   * The acknowledged values missing on {@code primary} (reads its table). Has no side effects
-   * on the cluster.
+   * The acknowledged values missing on {@code primary} (reads its table). The writer may still be
+   * running: the acknowledged set is copied before the table is read, so an insert the new primary
+   * acknowledges between the two is not counted as lost (each copied value was committed before the
+   * read began). Has no side effects on the cluster.
    */
   NavigableSet<Long> lost(Writer writer, ClusterNode primary) {
-    Set<Long> have = rows(primary);
-    NavigableSet<Long> lost = new TreeSet<>(writer.acknowledged());
-    lost.removeAll(have);
+    return lost(writer::acknowledged, () -> rows(primary));
+  }
+
+  /** {@link #lost(Writer, ClusterNode)}'s order: the acknowledged ids copied first, then the table read. */
+  static NavigableSet<Long> lost(java.util.function.Supplier<NavigableSet<Long>> acknowledged,
+      java.util.function.Supplier<Set<Long>> table) {
+    NavigableSet<Long> lost = acknowledged.get();
+    lost.removeAll(table.get());
     return lost;
   }
 
