@@ -19,7 +19,10 @@ import java.util.Set;
  * <ol>
  *   <li>Nothing to check during a bootstrap, or when the file is absent; a file that does not parse
  *       is refused.
- *   <li>Each managed setting (owned or from {@code postgres.settings}) set in it is drift.
+ *   <li>Each managed setting (owned or from {@code postgres.settings}) set in it is drift; so is
+ *       {@code synchronous_standby_names} under {@code replication.synchronous} on a host that
+ *       renders none (a replica): the failover agent sets it there just before a promotion, and a
+ *       host demoted before its first run as primary keeps it.
  *   <li>While the server runs, {@code ALTER SYSTEM RESET} each; while it is stopped, rewrite the
  *       file without their lines (every other line kept as it is).
  * </ol>
@@ -38,7 +41,10 @@ final class AlterSystemStep implements PlanStep {
       plan.refuse(RefusalReason.CONFIG_UNPARSEABLE, path.toString(), "line " + e.line() + ": " + e.getMessage());
       return Next.CONTINUE;
     }
-    Map<String, String> managed = ManagedFiles.settings(plan.desired());
+    Map<String, String> managed = new java.util.LinkedHashMap<>(ManagedFiles.settings(plan.desired()));
+    if (plan.desired().replication().flatMap(r -> r.synchronous()).isPresent()) {
+      managed.putIfAbsent(SynchronousStandbys.SETTING, null);
+    }
     Set<String> overridden = new LinkedHashSet<>();
     Set<Integer> lines = new LinkedHashSet<>();
     for (ConfEntry e : parsed.entries()) {
@@ -47,7 +53,9 @@ final class AlterSystemStep implements PlanStep {
       }
       lines.add(e.line());
       if (overridden.add(e.name())) {
-        plan.drift(DriftKind.ALTER_SYSTEM, e.name(), "not overridden (" + managed.get(e.name()) + " from postgresql.conf)",
+        String rendered = managed.get(e.name());
+        plan.drift(DriftKind.ALTER_SYSTEM, e.name(), rendered == null ? "not set (only the primary has a list)"
+            : "not overridden (" + rendered + " from postgresql.conf)",
             e.value() + " (postgresql.auto.conf:" + e.line() + ")", "ALTER SYSTEM RESET",
             ManagedFiles.fieldOf(plan.desired(), e.name()));
       }

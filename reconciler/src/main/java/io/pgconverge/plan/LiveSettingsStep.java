@@ -22,7 +22,9 @@ import java.util.Optional;
  *       it is reloaded and its new value confirmed afterwards; postmaster context, it needs a
  *       restart. A setting still {@code pending_restart} needs one too.
  *   <li>A setting the server loaded from postgresql.conf that the desired state does not set any
- *       more: back to its default, by reload or restart as its context says.
+ *       more, or from postgresql.auto.conf where this run resets it ({@link AlterSystemStep}: a
+ *       replica's synchronous_standby_names): back to its default, by reload or restart as its
+ *       context says.
  *   <li>pg_hba.conf whose records changed, or that is rewritten (comments only): reload, so the file
  *       on disk is never newer than what the server loaded. Not rewritten but modified after the
  *       server last loaded its config ({@code pg_conf_load_time()}, to the microsecond; an mtime
@@ -68,7 +70,8 @@ final class LiveSettingsStep implements PlanStep {
         }
         continue;
       }
-      if ("configuration file".equals(ls.source()) && conf.equals(ls.sourcefile())) {
+      boolean resetHere = plan.pg().autoConf().toString().equals(ls.sourcefile()) && plan.hasDrift(DriftKind.ALTER_SYSTEM, ls.name());
+      if ("configuration file".equals(ls.source()) && (conf.equals(ls.sourcefile()) || resetHere)) {
         String remedy = SettingContext.of(ls.context()).needsRestart() ? restartRemedy(plan) : "reload";
         plan.drift(DriftKind.SETTING, ls.name(), "default (not in the desired state)", ls.setting() + " in the running server", remedy, "");
         (remedy.equals("reload") ? reload : restart).add(ls.name());

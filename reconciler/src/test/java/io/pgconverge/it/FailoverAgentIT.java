@@ -72,6 +72,11 @@ class FailoverAgentIT {
     }
 
     @Override
+    public void listSynchronousStandbys(String value) {
+      throw new UnsupportedOperationException("these agents run without replication.synchronous");
+    }
+
+    @Override
     public void demote() {
       if (cluster.pgCtl(node, "-m", "fast", "-w", "-t", "2", "stop").exitCode() != 0) {
         cluster.pgCtl(node, "-m", "immediate", "-w", "-t", "10", "stop");

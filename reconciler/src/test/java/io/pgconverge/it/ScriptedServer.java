@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A member's server as a test scripts it, for a {@code FailoverAgent} over a real etcd: what it
  * observes and what its peers answer are set by the test; a promotion makes it writable on
- * timeline 2, a demotion stops it, and {@link #done} records both in order.
+ * timeline 2, a demotion stops it, and {@link #done} records them and each list set before a promotion, in order.
  */
 final class ScriptedServer implements ServerPort {
   volatile Local local;
@@ -42,6 +42,17 @@ final class ScriptedServer implements ServerPort {
   public void promote() {
     done.add("promote");
     local = new Local(true, true, 2, 5000);
+  }
+
+  /** When set, {@link #listSynchronousStandbys} fails as a server that cannot load the list would. */
+  volatile boolean listFails;
+
+  @Override
+  public void listSynchronousStandbys(String value) {
+    if (listFails) {
+      throw new IllegalStateException("the server did not load it");
+    }
+    done.add("synchronous_standby_names = " + value);
   }
 
   @Override

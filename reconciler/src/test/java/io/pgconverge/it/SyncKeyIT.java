@@ -45,6 +45,9 @@ class SyncKeyIT {
   private static final Optional<SynchronousSpec> FIRST_1 =
       Optional.of(new SynchronousSpec(SynchronousSpec.Method.FIRST, 1, true, List.of("node1", "node2", "node3")));
 
+  private static final Optional<SynchronousSpec> ANY_1 =
+      Optional.of(new SynchronousSpec(SynchronousSpec.Method.ANY, 1, true, List.of("node1", "node2", "node3")));
+
   private EtcdCluster etcd;
   private EtcdClient operator;
 
@@ -142,6 +145,50 @@ class SyncKeyIT {
     assertThat(node2.done).containsExactly("promote");
     assertThat(members(keys)).as("the key emptied before the promotion: the new primary has no list yet")
         .isEqualTo("{\"leader\":\"node2\",\"members\":[]}");
+    a.close();
+  }
+
+  /** node1 (the last primary) lost, node3 answering behind node2: node2 is the candidate of {@code any 1}. */
+  private FailoverAgent anyCandidateNode2(ClusterKeys keys, ScriptedServer node2, List<String> log) throws Exception {
+    operator.put(keys.initialize(), "node1", 0);
+    operator.put(keys.history(), "{\"timeline\":1,\"primary\":\"node1\"}", 0);
+    return new FailoverAgent(SPEC, ANY_1, EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3))), keys, "node2",
+        "node1", node2, log::add);
+  }
+
+  private static ScriptedServer node2AheadOfNode3() {
+    return new ScriptedServer(false, List.of(PeerPoll.silent("node1", 1), new PeerPoll("node3", true, false, 1, 4000, 1, Optional.empty())));
+  }
+
+  @Test
+  void withAnyTheReplicaPromotedHasItsListLoadedBeforeThePromotion() throws Exception {
+    ClusterKeys keys = freshKeys();
+    ScriptedServer node2 = node2AheadOfNode3();
+    List<String> log = new ArrayList<>();
+    FailoverAgent a = anyCandidateNode2(keys, node2, log);
+
+    assertThat(a.tick()).as("%s", log).isInstanceOf(FailoverDecision.TakeThenPromote.class);
+    assertThat(node2.done).as("no commit of the new primary is acknowledged without a standby")
+        .containsExactly("synchronous_standby_names = ANY 1 (\"node1\", \"node3\")", "promote");
+    a.close();
+  }
+
+  @Test
+  void withAnyAReplicaWhoseServerCannotLoadTheListKeepsTheKeyButIsNotPromotedUntilItCan() throws Exception {
+    ClusterKeys keys = freshKeys();
+    ScriptedServer node2 = node2AheadOfNode3();
+    node2.listFails = true;
+    List<String> log = new ArrayList<>();
+    FailoverAgent a = anyCandidateNode2(keys, node2, log);
+
+    a.tick();
+    assertThat(operator.get(keys.leader()).map(KeyValue::value)).hasValue("node2");
+    assertThat(node2.done).isEmpty();
+    assertThat(log).anyMatch(l -> l.startsWith("not promoting this loop: could not give the local server synchronous_standby_names"));
+
+    node2.listFails = false;
+    assertThat(a.tick()).as("%s", log).isInstanceOf(FailoverDecision.Promote.class);
+    assertThat(node2.done).containsExactly("synchronous_standby_names = ANY 1 (\"node1\", \"node3\")", "promote");
     a.close();
   }
 }

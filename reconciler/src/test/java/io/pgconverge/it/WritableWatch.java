@@ -13,9 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A poller that, every ~100 ms, asks every node {@code select pg_is_in_recovery()} over its Unix
- * socket (the nodes at the same time, one thread each) and records every moment when two or more
- * answered {@code f}: two servers accepting writes. {@link #close()} stops it.
+ * A poller that, every ~100 ms, asks every node {@code pg_is_in_recovery()} and {@code
+ * synchronous_standby_names} over its Unix socket (the nodes at the same time, one thread each) and
+ * records every moment when two or more answered {@code f}: two servers accepting writes; and every
+ * moment a node accepted writes with no list (for tests of {@code replication.synchronous}, where
+ * that means a commit acknowledged without a standby). {@link #close()} stops it.
  */
 final class WritableWatch implements AutoCloseable {
   private final Cluster cluster;
@@ -24,11 +26,14 @@ final class WritableWatch implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger polls = new AtomicInteger();
   private final List<String> twoWritable = new CopyOnWriteArrayList<>();
+  private final List<String> writableWithoutList = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> writableCount = new LinkedHashMap<>();
   private final Thread thread;
   /** Null: each poll starts psql per node; else one long-lived session per node ({@link #startOverSessions}). */
   private final Map<ClusterNode, PsqlSession> sessions;
   private final Map<ClusterNode, Long> lastOpen = new java.util.concurrent.ConcurrentHashMap<>();
+  /** One line {@code f|ANY 1 ("node2")} (psql -A -t): in recovery, then the loaded list. */
+  private static final String QUERY = "select pg_is_in_recovery(), current_setting('synchronous_standby_names')";
 
   private WritableWatch(Cluster cluster, boolean overSessions) {
     this.cluster = cluster;
@@ -63,7 +68,7 @@ final class WritableWatch implements AutoCloseable {
 
   private String probe(ClusterNode n) {
     if (sessions == null) {
-      ProcessResult r = cluster.tryPsql(n, "select pg_is_in_recovery()");
+      ProcessResult r = cluster.tryPsql(n, QUERY);
       return r.exitCode() == 0 ? r.stdout().trim() : "down";
     }
     PsqlSession s = sessions.get(n);
@@ -76,7 +81,7 @@ final class WritableWatch implements AutoCloseable {
       s = PsqlSession.open(n);
       sessions.put(n, s);
     }
-    return s.run("select pg_is_in_recovery()", java.time.Duration.ofSeconds(2))
+    return s.run(QUERY, java.time.Duration.ofSeconds(2))
         .filter(l -> l.size() == 1).map(l -> l.get(0).trim()).orElse("down");
   }
 
@@ -97,8 +102,11 @@ final class WritableWatch implements AutoCloseable {
           a = "?";
         }
         seen.append(nodes.get(i).name()).append('=').append(a).append(' ');
-        if (a.equals("f")) {
+        if (a.startsWith("f|")) {
           writable.add(nodes.get(i).name());
+          if (a.equals("f|")) {
+            writableWithoutList.add(at + ": " + nodes.get(i).name());
+          }
         }
       }
       polls.incrementAndGet();
@@ -119,6 +127,11 @@ final class WritableWatch implements AutoCloseable {
   /** Every poll that saw two or more nodes answer {@code pg_is_in_recovery() = f}. */
   List<String> twoWritable() {
     return List.copyOf(twoWritable);
+  }
+
+  /** Every poll at which a node accepted writes with an empty synchronous_standby_names ({@code at: node}). */
+  List<String> writableWithoutList() {
+    return List.copyOf(writableWithoutList);
   }
 
   int polls() {

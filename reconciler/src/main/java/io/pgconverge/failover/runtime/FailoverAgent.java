@@ -424,6 +424,20 @@ public final class FailoverAgent {
       }
       chosen = Optional.empty();
     }
+    Optional<SynchronousSpec> any = synchronous.filter(s -> s.method() == SynchronousSpec.Method.ANY);
+    if (any.isPresent()) {
+      // the list before the promotion, so no commit of the new primary is acknowledged without a standby
+      String list = any.get().standbyNames(self);
+      try {
+        server.listSynchronousStandbys(list);
+      } catch (Exception e) {
+        log.accept("not promoting this loop: could not give the local server synchronous_standby_names = " + list + " first: "
+            + e.getMessage());
+        return;
+      }
+      log.accept("synchronous_standby_names = " + list + " loaded before the promotion (ALTER SYSTEM; the first run as primary"
+          + " writes it to postgresql.conf and resets the override)");
+    }
     log.accept("holding the leader key: promoting the local server");
     try {
       server.promote();

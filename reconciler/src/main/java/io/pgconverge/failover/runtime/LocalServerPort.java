@@ -15,6 +15,7 @@ import io.pgconverge.observe.PeerView;
 import io.pgconverge.observe.PeerViewProbe;
 import io.pgconverge.observe.Secret;
 import io.pgconverge.observe.SecretProbe;
+import io.pgconverge.pg.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -215,6 +216,31 @@ public final class LocalServerPort implements ServerPort {
         }
       }
     }
+  }
+
+  @Override
+  public void listSynchronousStandbys(String value) throws Exception {
+    try (Connection c = HostProbe.localServer(desired).connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(seconds());
+      st.execute("ALTER SYSTEM SET synchronous_standby_names = " + Sql.literal(value));
+      st.execute("select pg_reload_conf()");
+    }
+    long end = System.nanoTime() + timeout.toNanos();
+    String loaded = "";
+    while (System.nanoTime() < end) {
+      // a new session forks from the postmaster, so it shows what the postmaster has loaded
+      try (Connection c = HostProbe.localServer(desired).connect(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("select current_setting('synchronous_standby_names')")) {
+        rs.next();
+        loaded = rs.getString(1);
+      }
+      if (value.equals(loaded)) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("the server did not load synchronous_standby_names = " + value + " within " + seconds()
+        + " s (it shows " + (loaded.isEmpty() ? "none" : loaded) + ")");
   }
 
   @Override

@@ -17,6 +17,14 @@ public interface ServerPort {
   void promote() throws Exception;
 
   /**
+   * Gives our server (still in recovery, about to be promoted) {@code synchronous_standby_names =
+   * value} with {@code ALTER SYSTEM} and a reload, and returns once a new session sees it loaded;
+   * throws when it cannot or the load is not seen in time. The first run as primary writes the same
+   * value to postgresql.conf and resets the override.
+   */
+  void listSynchronousStandbys(String value) throws Exception;
+
+  /**
    * The standbys that stream from our (writable) server, each with its {@code
    * pg_stat_replication.sync_state} and flush position, our WAL position read <em>after</em>
    * them, and the server's loaded {@code synchronous_standby_names}; empty when the server did not
