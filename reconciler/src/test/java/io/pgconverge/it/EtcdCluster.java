@@ -380,6 +380,45 @@ public final class EtcdCluster implements AutoCloseable {
     if (r.exitCode() != 0) {
       throw new IllegalStateException("kill -" + sig + " " + p.pid() + " failed: " + r);
     }
+    if (sig.equals("STOP")) {
+      awaitStopped(p.pid());
+    }
+  }
+
+  /**
+   * Waits (bounded, 5 s) until every thread of {@code pid} is stopped ({@code T} in its {@code
+   * /proc/PID/task/TID/stat}): {@code kill -STOP} returns once the signal is sent, and a thread
+   * busy in the kernel (an fsync) stops only when it leaves it, so a request sent at once could
+   * still be answered by the member meant to be frozen.
+   */
+  private static void awaitStopped(long pid) {
+    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid), "task");
+    while (System.nanoTime() < until) {
+      boolean all = true;
+      try (java.util.stream.Stream<java.nio.file.Path> ts = java.nio.file.Files.list(tasks)) {
+        for (java.nio.file.Path t : ts.toList()) {
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+          if (!state.equals("T") && !state.equals("t")) {
+            all = false;
+            break;
+          }
+        }
+      } catch (IOException | UncheckedIOException e) {
+        all = false; // a thread ended while listed: look again
+      }
+      if (all) {
+        return;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException("etcd pid " + pid + " not stopped 5 s after SIGSTOP");
   }
 
   private static void signalQuietly(long pid, String sig) {

@@ -292,8 +292,10 @@ class EtcdFailoverDaemonIT {
     return r.exitCode() == 0 && r.stdout().trim().equals("t");
   }
 
+  /** Replicas streaming from {@code primary}: walsenders with a replay position (a pg_basebackup's WAL stream has none). */
   private int streamingFrom(ClusterNode primary) {
-    ProcessResult r = cluster.tryPsql(primary, "select count(*) from pg_stat_replication where state = 'streaming'");
+    ProcessResult r = cluster.tryPsql(primary,
+        "select count(*) from pg_stat_replication where state = 'streaming' and replay_lsn is not null");
     return r.exitCode() == 0 ? Integer.parseInt(r.stdout().trim()) : -1;
   }
 
