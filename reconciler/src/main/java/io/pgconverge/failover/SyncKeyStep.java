@@ -29,8 +29,10 @@ import java.util.Set;
  * synchronous in the loaded list, so it also holds what was acknowledged before. (b) is kept by the
  * order of the changes: a standby is in the loaded list (and {@code pg_stat_replication} says
  * {@code sync}) before it is added to the key, and it is removed from the key (written) before the
- * choice that drops it is handed to the run. A new primary empties the key before it promotes
- * (its server has no list until its first run).
+ * choice that drops it is handed to the run. A new primary empties the key before it promotes,
+ * and its server gets {@code FIRST n} over every eligible standby just before the promotion (so
+ * its first commits wait for a standby; that list is not exact, so nobody joins the key until the
+ * run has loaded the list chosen here).
  *
  * <ol>
  *   <li>The standbys are the eligible peers but us, in the order of {@code peers}. The key's

@@ -32,6 +32,14 @@ class EtcdSynchronousFailoverIT extends FailoverScenario {
     lab.cluster().synchronous("{method: any, number: 1}");
   }
 
+  /** The scenario's name in the summary lines. */
+  String scenario() {
+    return "synchronous any 1 under etcd";
+  }
+
+  /** Waits, bounded, for what a round's automatic failover needs beyond a healthy cluster; nothing under {@code any}. */
+  void beforeTheLoss(int round) {}
+
   @Test
   @Order(1)
   void thePrimarysHostLostEachRoundTheNewPrimaryHoldsEveryAcknowledgedId() {
@@ -41,6 +49,7 @@ class EtcdSynchronousFailoverIT extends FailoverScenario {
       for (int round = 1; round <= ROUNDS; round++) {
         ClusterNode old = primary;
         assertThat(writer.awaitMore(10, 60_000)).as("round %d: the application writes to %s", round, old.name()).isTrue();
+        beforeTheLoss(round);
         lab.killHost(old);
         long killed = System.nanoTime();
         boolean promoted = FailoverLab.await(() -> lab.others(old).stream().filter(lab::writable).count() == 1,
@@ -63,7 +72,7 @@ class EtcdSynchronousFailoverIT extends FailoverScenario {
             .isSameAs(primary);
         System.out.printf("round %d: %s back as a replica after %.1f s%n", round, old.name(), (System.nanoTime() - restarted) / 1e9);
       }
-      assertThat(lab.finish("synchronous any 1 under etcd, " + ROUNDS + " rounds", watch, writer, primary))
+      assertThat(lab.finish(scenario() + ", " + ROUNDS + " rounds", watch, writer, primary))
           .as("acknowledged ids missing after %d rounds", ROUNDS).isEmpty();
     }
   }

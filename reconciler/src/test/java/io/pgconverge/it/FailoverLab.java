@@ -408,6 +408,21 @@ final class FailoverLab implements AutoCloseable {
     return r.exitCode() == 0 && !v.isEmpty() ? Optional.of(v) : Optional.empty();
   }
 
+  /** The {@code sync} key's members (linearizable etcdctl read inside etcd's namespace); empty when there is no key. */
+  List<String> syncKeyMembers() {
+    Optional<String> v = etcdValue("sync");
+    if (v.isEmpty()) {
+      return List.of();
+    }
+    try {
+      List<String> names = new ArrayList<>();
+      new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.get()).path("members").forEach(m -> names.add(m.asText()));
+      return names;
+    } catch (IOException e) {
+      throw new AssertionError("the sync key is not JSON: " + v.get(), e);
+    }
+  }
+
   /** Every key of the cluster and its value, one "key = value" per line (or etcdctl's error). */
   String etcdKeys() {
     ProcessResult r = etcd.etcdctl("get", "--prefix", KEYS, "--command-timeout=1s");

@@ -2,10 +2,7 @@ package io.pgconverge.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgconverge.plan.SynchronousStandbys;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * other standby is named in the list first and joins the key after, and commits return again.
  */
 class SyncFirstOrderScenarioIT extends FailoverScenario {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   void configure(FailoverLab lab) {
@@ -37,18 +33,7 @@ class SyncFirstOrderScenarioIT extends FailoverScenario {
   }
 
   private List<String> keyMembers() {
-    Optional<String> v = lab.etcdValue("sync");
-    if (v.isEmpty()) {
-      return List.of();
-    }
-    try {
-      List<String> names = new ArrayList<>();
-      JsonNode members = JSON.readTree(v.get()).path("members");
-      members.forEach(m -> names.add(m.asText()));
-      return names;
-    } catch (IOException e) {
-      throw new AssertionError("the sync key is not JSON: " + v.get(), e);
-    }
+    return lab.syncKeyMembers();
   }
 
   /** The key (linearizable etcdctl reads inside etcd's namespace), the list over a long-lived session, the key again. */

@@ -142,8 +142,9 @@ class SyncKeyIT {
     operator.put(keys.failover(), "{\"kind\":\"failover\",\"candidate\":\"node2\",\"generation\":0,\"allow_data_loss\":true}", 0);
     assertThat(a.tick()).as("%s", log).isInstanceOf(FailoverDecision.TakeThenPromote.class);
     assertThat(operator.get(keys.leader()).map(KeyValue::value)).hasValue("node2");
-    assertThat(node2.done).containsExactly("promote");
-    assertThat(members(keys)).as("the key emptied before the promotion: the new primary has no list yet")
+    assertThat(node2.done).as("FIRST 1 over every standby before the promotion: its commits wait for one")
+        .containsExactly("synchronous_standby_names = FIRST 1 (\"node1\", \"node3\")", "promote");
+    assertThat(members(keys)).as("the key emptied before the promotion: nobody is promotable until the leader chose its list")
         .isEqualTo("{\"leader\":\"node2\",\"members\":[]}");
     a.close();
   }

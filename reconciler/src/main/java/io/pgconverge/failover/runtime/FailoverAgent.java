@@ -424,10 +424,11 @@ public final class FailoverAgent {
       }
       chosen = Optional.empty();
     }
-    Optional<SynchronousSpec> any = synchronous.filter(s -> s.method() == SynchronousSpec.Method.ANY);
-    if (any.isPresent()) {
-      // the list before the promotion, so no commit of the new primary is acknowledged without a standby
-      String list = any.get().standbyNames(self);
+    if (synchronous.isPresent()) {
+      // the list before the promotion, so no commit of the new primary is acknowledged without a standby:
+      // any: the one it keeps; first: FIRST n over every eligible standby (the sync key is empty now, so
+      // that list makes no one promotable; the leader's loop then chooses the exact list)
+      String list = synchronous.get().standbyNames(self);
       try {
         server.listSynchronousStandbys(list);
       } catch (Exception e) {
@@ -436,7 +437,7 @@ public final class FailoverAgent {
         return;
       }
       log.accept("synchronous_standby_names = " + list + " loaded before the promotion (ALTER SYSTEM; the first run as primary"
-          + " writes it to postgresql.conf and resets the override)");
+          + " writes its list to postgresql.conf and resets the override)");
     }
     log.accept("holding the leader key: promoting the local server");
     try {
