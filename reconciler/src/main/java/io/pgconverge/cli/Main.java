@@ -15,7 +15,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +62,7 @@ public final class Main {
       System.exit(asUser.getAsInt());
     }
     RunAs.checkLauncherSwitch(args);
-    Optional<ReconcileCommand> quick = quick(args);
+    Optional<Callable<Integer>> quick = quick(args).<Callable<Integer>>map(c -> c).or(() -> quickDaemon(args).map(d -> d));
     System.exit(quick.isPresent() ? runQuick(quick.get()) : commandLine().execute(args));
   }
 
@@ -77,61 +79,35 @@ public final class Main {
     if (args.length == 0 || !(args[0].equals("check") || args[0].equals("apply"))) {
       return Optional.empty();
     }
-    Check check = args[0].equals("check") ? new Check() : null;
-    Apply apply = check == null ? new Apply() : null;
-    ReconcileCommand cmd = check != null ? check : apply;
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    try {
-      for (int i = 1; i < args.length; i++) {
-        String a = args[i];
-        int eq = a.indexOf('=');
-        String name = a.startsWith("--") && eq > 0 ? a.substring(0, eq) : a;
-        String value = name.equals(a) ? null : a.substring(eq + 1);
-        if (a.startsWith("@") || !seen.add(name)) {
-          return Optional.empty();
-        }
-        if (check != null && (name.equals("--diff") || name.equals("--json"))) {
-          if (value != null) {
-            return Optional.empty();
-          }
-          check.diff |= name.equals("--diff");
-          check.json |= name.equals("--json");
-          continue;
-        }
-        if (value == null) {
-          if (i + 1 >= args.length || args[i + 1].startsWith("-") || args[i + 1].startsWith("@")) {
-            return Optional.empty();
-          }
-          value = args[++i];
-        }
-        switch (name) {
-          case "--config" -> cmd.opts.config = Path.of(value);
-          case "--log-format" -> {
-            if (!List.of("text", "json").contains(value)) {
-              return Optional.empty();
-            }
-            cmd.opts.logFormat = value;
-          }
-          case "--status-file", "--metrics-file", "--timeout" -> {
-            if (apply == null) {
-              return Optional.empty();
-            }
-            if (name.equals("--status-file")) {
-              apply.status.statusFile = Path.of(value);
-            } else if (name.equals("--metrics-file")) {
-              apply.status.metricsFile = Path.of(value);
-            } else if (value.matches("[0-9]{1,9}")) {
-              apply.timeoutSeconds = Integer.parseInt(value);
-            } else {
-              return Optional.empty();
-            }
-          }
-          default -> {
-            return Optional.empty();
-          }
-        }
+    boolean isCheck = args[0].equals("check");
+    Optional<Map<String, String>> options = isCheck
+        ? quickOptions(args, Set.of("--config", "--log-format"), Set.of("--diff", "--json"))
+        : quickOptions(args, Set.of("--config", "--log-format", "--status-file", "--metrics-file", "--timeout"), Set.of());
+    if (options.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, String> o = options.get();
+    ReconcileCommand cmd;
+    if (isCheck) {
+      Check check = new Check();
+      check.diff = o.containsKey("--diff");
+      check.json = o.containsKey("--json");
+      cmd = check;
+    } else {
+      Apply apply = new Apply();
+      String timeout = o.get("--timeout");
+      if (timeout != null && !timeout.matches("[0-9]{1,9}")) {
+        return Optional.empty();
       }
-    } catch (java.nio.file.InvalidPathException e) {
+      if (timeout != null) {
+        apply.timeoutSeconds = Integer.parseInt(timeout);
+      }
+      if (!quickStatus(apply.status, o)) {
+        return Optional.empty();
+      }
+      cmd = apply;
+    }
+    if (!quickHost(cmd.opts, o)) {
       return Optional.empty();
     }
     cmd.name = args[0];
@@ -139,8 +115,88 @@ public final class Main {
     return Optional.of(cmd);
   }
 
+  /**
+   * {@code daemon} with only its own options, as {@link #quick} reads check's and apply's: its start
+   * (a formation's first step, every restart) then loads none of picocli either. Empty for anything
+   * else, which picocli parses.
+   */
+  static Optional<DaemonCommand> quickDaemon(String[] args) {
+    if (args.length == 0 || !args[0].equals("daemon")) {
+      return Optional.empty();
+    }
+    Optional<Map<String, String>> o = quickOptions(args, Set.of("--config", "--log-format", "--status-file", "--metrics-file"),
+        Set.of());
+    DaemonCommand d = new DaemonCommand();
+    if (o.isEmpty() || !quickHost(d.opts, o.get()) || !quickStatus(d.status, o.get())) {
+      return Optional.empty();
+    }
+    d.originalArgs = args.clone();
+    return Optional.of(d);
+  }
+
+  /**
+   * The options of {@code args[1..]} as picocli reads them for a command whose options with a value
+   * are {@code valued} and whose flags are {@code flags}: each name to its value (a flag to ""),
+   * each given once, as {@code --name value} or {@code --name=value}. Empty for anything else: an
+   * unknown or repeated name, a flag with a value, a missing value, an {@code @file}.
+   */
+  private static Optional<Map<String, String>> quickOptions(String[] args, Set<String> valued, Set<String> flags) {
+    Map<String, String> options = new java.util.HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      int eq = a.indexOf('=');
+      String name = a.startsWith("--") && eq > 0 ? a.substring(0, eq) : a;
+      String value = name.equals(a) ? null : a.substring(eq + 1);
+      if (a.startsWith("@") || options.containsKey(name) || !(valued.contains(name) || flags.contains(name))) {
+        return Optional.empty();
+      }
+      if (flags.contains(name)) {
+        if (value != null) {
+          return Optional.empty();
+        }
+        options.put(name, "");
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 >= args.length || args[i + 1].startsWith("-") || args[i + 1].startsWith("@")) {
+          return Optional.empty();
+        }
+        value = args[++i];
+      }
+      options.put(name, value);
+    }
+    return Optional.of(options);
+  }
+
+  /** {@code --config} and {@code --log-format} into {@code opts}; false when a value is one picocli would refuse. */
+  private static boolean quickHost(HostOptions opts, Map<String, String> o) {
+    String format = o.getOrDefault("--log-format", opts.logFormat);
+    if (!List.of("text", "json").contains(format)) {
+      return false;
+    }
+    opts.logFormat = format;
+    return quickPath(o, "--config", p -> opts.config = p);
+  }
+
+  /** {@code --status-file} and {@code --metrics-file} into {@code status}; false when a path does not parse. */
+  private static boolean quickStatus(StatusOptions status, Map<String, String> o) {
+    return quickPath(o, "--status-file", p -> status.statusFile = p) && quickPath(o, "--metrics-file", p -> status.metricsFile = p);
+  }
+
+  private static boolean quickPath(Map<String, String> o, String name, java.util.function.Consumer<Path> into) {
+    if (!o.containsKey(name)) {
+      return true;
+    }
+    try {
+      into.accept(Path.of(o.get(name)));
+      return true;
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
+    }
+  }
+
   /** Runs a command {@link #quick} parsed as picocli's execute would: an exception is printed and exits 1. */
-  static int runQuick(ReconcileCommand cmd) {
+  static int runQuick(Callable<Integer> cmd) {
     try {
       return cmd.call();
     } catch (Exception e) {
@@ -334,6 +390,9 @@ public final class Main {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /** The command line when {@link Main#quickDaemon} parsed it (no picocli spec then). */
+    String[] originalArgs;
+
     @Override
     public Integer call() throws Exception {
       if (!List.of("text", "json").contains(opts.logFormat)) {
@@ -344,7 +403,8 @@ public final class Main {
       if (RunAs.isRoot()) {
         LoadResult loaded = DesiredStateLoader.load(config, Hostname.get());
         String user = loaded instanceof LoadResult.Valid v ? v.state().postgres().user() : "postgres";
-        return RunAs.reexec(user, spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        return RunAs.reexec(user, spec != null ? spec.commandLine().getParseResult().originalArgs().toArray(String[]::new)
+            : originalArgs);
       }
       return new Daemon(new Daemon.Options(config, status.statusFile, status.metricsFile, Hostname.get())).run();
     }

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * check and apply read their own options without picocli (Main.quick) exactly as picocli reads
- * them; every other command line goes to picocli, which keeps its messages and exit codes.
+ * check, apply and daemon read their own options without picocli (Main.quick, Main.quickDaemon)
+ * exactly as picocli reads them; every other command line goes to picocli, which keeps its messages
+ * and exit codes.
  */
 class QuickArgsTest {
   /** What picocli makes of the same command line: the subcommand object it filled in. */
@@ -67,7 +68,7 @@ class QuickArgsTest {
   @Test
   void anythingElseIsLeftToPicocli() {
     String[][] others = {
-      {}, {"daemon"}, {"validate", "a.yaml"}, {"status"}, {"--version"}, {"check", "--help"}, {"apply", "-h"},
+      {}, {"validate", "a.yaml"}, {"status"}, {"--version"}, {"check", "--help"}, {"apply", "-h"},
       {"check", "--config", "a", "--config", "b"}, {"check", "--config=a", "--config", "b"},
       {"check", "--diff", "--diff"}, {"check", "--diff=true"}, {"check", "--confg", "a"},
       {"check", "--config"}, {"check", "--config", "--diff"}, {"check", "@args.txt"}, {"check", "--config", "@a"},
@@ -77,6 +78,38 @@ class QuickArgsTest {
     };
     for (String[] args : others) {
       assertThat(Main.quick(args)).as("left to picocli: %s", String.join(" ", args)).isEmpty();
+    }
+  }
+
+  private static void daemonSameAsPicocli(String... args) {
+    Optional<Main.DaemonCommand> q = Main.quickDaemon(args);
+    assertThat(q).as("parsed without picocli: %s", String.join(" ", args)).isPresent();
+    Main.DaemonCommand ours = q.get();
+    CommandLine.ParseResult r = Main.commandLine().parseArgs(args);
+    Main.DaemonCommand theirs = (Main.DaemonCommand) r.subcommand().commandSpec().userObject();
+    assertThat(ours.opts.config).isEqualTo(theirs.opts.config);
+    assertThat(ours.opts.logFormat).isEqualTo(theirs.opts.logFormat);
+    assertThat(ours.status.statusFile).isEqualTo(theirs.status.statusFile);
+    assertThat(ours.status.metricsFile).isEqualTo(theirs.status.metricsFile);
+    assertThat(ours.originalArgs).containsExactly(r.originalArgs().toArray(String[]::new));
+  }
+
+  @Test
+  void theDaemonWithItsOwnOptionsIsReadAsPicocliReadsIt() {
+    daemonSameAsPicocli("daemon");
+    daemonSameAsPicocli("daemon", "--config", "/etc/pgconverge/desired-state.yaml", "--log-format", "json");
+    daemonSameAsPicocli("daemon", "--status-file=/run/x/status.json", "--metrics-file", "/run/x/m.prom", "--config=rel.yaml");
+  }
+
+  @Test
+  void anyOtherDaemonCommandLineIsLeftToPicocli() {
+    String[][] others = {
+      {"daemon", "--help"}, {"daemon", "-h"}, {"daemon", "--version"}, {"daemon", "--config", "a", "--config", "b"},
+      {"daemon", "--diff"}, {"daemon", "--timeout", "5"}, {"daemon", "--log-format", "xml"}, {"daemon", "--config"},
+      {"daemon", "@args.txt"}, {"daemon", "extra"}, {"daemon", "--metrics-file", "a\0b"}, {"check"}, {"apply"},
+    };
+    for (String[] args : others) {
+      assertThat(Main.quickDaemon(args)).as("left to picocli: %s", String.join(" ", args)).isEmpty();
     }
   }
 }
