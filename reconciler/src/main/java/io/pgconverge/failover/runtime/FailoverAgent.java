@@ -86,6 +86,8 @@ public final class FailoverAgent {
   /** etcd's initialize and pause keys as the last answered read found them (false before one). */
   private volatile boolean initialized;
   private volatile boolean paused;
+  /** The timeline of etcd's {@code history} key at the last answered read (0: no key). */
+  private volatile long historyTimeline;
   /** Standbys seen synchronous but not yet in the sync key: our WAL position when first seen so (they join once flushed past it). */
   private final Map<String, Long> joining = new HashMap<>();
   /** The sync key's members as we last wrote them while holding the leader key (null: not written by us as this leader). */
@@ -140,6 +142,11 @@ public final class FailoverAgent {
   /** True when the last answered read found etcd's {@code initialize} key: the cluster exists. */
   public boolean initialized() {
     return initialized;
+  }
+
+  /** The timeline the {@code history} key named at the last answered read (a promotion raises it); 0 without the key. */
+  public long historyTimeline() {
+    return historyTimeline;
   }
 
   /** True when the last answered read found etcd's {@code pause} key. */
@@ -266,6 +273,7 @@ public final class FailoverAgent {
       paused = byKey.containsKey(keys.pause());
       Optional<History> history = Optional.ofNullable(byKey.get(keys.history())).map(kv -> json(kv.value()))
           .map(h -> new History(h.path("timeline").asLong(0), h.path("primary").asText("")));
+      historyTimeline = history.map(History::timeline).orElse(0L);
       Optional<Request> request = Optional.ofNullable(byKey.get(keys.failover())).map(kv -> json(kv.value()))
           .filter(r -> r.hasNonNull("candidate"))
           .map(r -> new Request(r.path("kind").asText("switchover").equals("failover") ? Request.Kind.FAILOVER : Request.Kind.SWITCHOVER,

@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * FailoverAgent#checkDeadline} every 100 ms. A decision is logged at INFO unless it repeats a
  * plain renew, follow or wait. When the leader seen changes, or the agent took, promoted,
  * demoted or let go, a reconcile run is pushed at once, so followers follow and a former primary
- * rejoins; so is one when, with nobody holding the key, the initialize or pause key is seen to
+ * rejoins; so is one when the history key names a higher timeline than before (the new leader's
+ * promotion is done: the run pushed when the key changed hands may have found it still in recovery,
+ * and a replica that cannot follow its new timeline is only found so by a run after it); so is one
+ * when, with nobody holding the key, the initialize or pause key is seen to
  * come or go (the first tick of a cluster whose servers all went down: its run starts the stopped
  * server read-only). Every etcd request is bounded by {@code retry_timeout} (the client's deadline).
  * A third thread watches the leader key (as Patroni's etcd3 store does) and wakes the loop when
@@ -95,6 +98,8 @@ public final class FailoverLoop implements AutoCloseable {
   private Optional<SyncKeyStep.Choice> lastChoice = Optional.empty();
   /** The initialize and pause keys as the last tick saw them: a change while nobody holds the key changes what a run does. */
   private List<Boolean> lastKeys = List.of(false, false);
+  /** The highest timeline the history key named at a tick (0: none seen yet). */
+  private long lastTimeline;
   private String lastLine = "";
 
   private FailoverLoop(DesiredState desired, FailoverAgent agent, LocalServerPort port, Consumer<String> pushRun,
@@ -227,19 +232,46 @@ public final class FailoverLoop implements AutoCloseable {
     boolean choiceChanged = !choice.equals(lastChoice);
     lastChoice = choice;
     List<Boolean> keys = List.of(agent.initialized(), agent.paused());
-    if (!leader.equals(lastLeader)) {
-      lastLeader = leader;
+    long timeline = agent.historyTimeline();
+    Optional<String> push = runToPush(d, leader, lastLeader, timeline, lastTimeline, choiceChanged ? choice : Optional.empty(),
+        keys, lastKeys);
+    lastTimeline = Math.max(lastTimeline, timeline);
+    if (!leader.equals(lastLeader) || leader.isEmpty()) {
       lastKeys = keys;
-      pushRun.accept("leader changed: " + leader.orElse("nobody"));
-    } else if (choiceChanged && choice.isPresent()) {
-      pushRun.accept("synchronous standbys chosen: " + (choice.get().degraded() ? "none (asynchronous)"
-          : String.join(", ", choice.get().standbys())));
-    } else if (leader.isEmpty() && !keys.equals(lastKeys)) {
-      lastKeys = keys;
-      pushRun.accept("nobody holds the leader key; initialized " + keys.get(0) + ", paused " + keys.get(1));
-    } else if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
-      pushRun.accept("failover: " + kind);
     }
+    lastLeader = leader;
+    push.ifPresent(pushRun);
+  }
+
+  /**
+   * Why a tick that decided {@code d} starts a reconcile run, if it does; pure. In this order: the
+   * leader seen changed; the history key names a higher timeline than at the last tick (not at the
+   * first: {@code lastTimeline} 0), so the new leader's promotion is done — the run pushed when the
+   * key changed hands may have found it still in recovery, and a replica that cannot follow its new
+   * timeline is found so only by a run after it; the synchronous standbys chosen changed ({@code
+   * newChoice}); with nobody holding the key, the initialize or pause key came or went; the agent
+   * acted (anything but a plain renew, follow, wait or failsafe).
+   */
+  static Optional<String> runToPush(FailoverDecision d, Optional<String> leader, Optional<String> lastLeader, long timeline,
+      long lastTimeline, Optional<SyncKeyStep.Choice> newChoice, List<Boolean> keys, List<Boolean> lastKeys) {
+    boolean plain = d instanceof FailoverDecision.Renew || d instanceof FailoverDecision.Follow || d instanceof FailoverDecision.Wait;
+    if (!leader.equals(lastLeader)) {
+      return Optional.of("leader changed: " + leader.orElse("nobody"));
+    }
+    if (lastTimeline > 0 && timeline > lastTimeline) {
+      return Optional.of("the leader is primary on timeline " + timeline);
+    }
+    if (newChoice.isPresent()) {
+      return Optional.of("synchronous standbys chosen: " + (newChoice.get().degraded() ? "none (asynchronous)"
+          : String.join(", ", newChoice.get().standbys())));
+    }
+    if (leader.isEmpty() && !keys.equals(lastKeys)) {
+      return Optional.of("nobody holds the leader key; initialized " + keys.get(0) + ", paused " + keys.get(1));
+    }
+    if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
+      return Optional.of("failover: " + d.getClass().getSimpleName());
+    }
+    return Optional.empty();
   }
 
   /** Wakes the loop on every change of the leader key, for as long as the loop runs; each watch is bounded, a broken one opened again after a second. */

@@ -6,6 +6,7 @@ import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateCache;
 import io.pgconverge.desired.LoadResult;
 import io.pgconverge.etcd.EtcdSettings;
+import io.pgconverge.failover.FailoverDecision;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,5 +72,31 @@ class FailoverLoopTest {
     assertThat(FailoverLoop.withoutNumbers("Follow: node2 holds the leader key"))
         .isNotEqualTo(FailoverLoop.withoutNumbers("Follow: nodeX holds the leader key"));
     assertThat(List.of(FailoverLoop.withoutNumbers("Follow: node2 holds it"))).containsExactly("Follow: node# holds it");
+  }
+
+  private static final List<Boolean> KEYS = List.of(true, false);
+  private static final FailoverDecision FOLLOW = new FailoverDecision.Follow("node2", "node2 holds the leader key");
+
+  @Test
+  void aFollowerRunsAgainOnceTheHistoryKeyShowsTheNewLeadersPromotionDone() {
+    // tick 1 saw node2 take the key (a run was pushed then, maybe before its promotion); tick 2 sees timeline 2
+    assertThat(FailoverLoop.runToPush(FOLLOW, java.util.Optional.of("node2"), java.util.Optional.of("node2"), 2, 1,
+        java.util.Optional.empty(), KEYS, KEYS)).hasValue("the leader is primary on timeline 2");
+  }
+
+  @Test
+  void anUnchangedTimelineOrTheFirstTickPushesNoRunForTheHistory() {
+    assertThat(FailoverLoop.runToPush(FOLLOW, java.util.Optional.of("node2"), java.util.Optional.of("node2"), 2, 2,
+        java.util.Optional.empty(), KEYS, KEYS)).isEmpty();
+    assertThat(FailoverLoop.runToPush(FOLLOW, java.util.Optional.of("node2"), java.util.Optional.of("node2"), 2, 0,
+        java.util.Optional.empty(), KEYS, KEYS)).isEmpty();
+  }
+
+  @Test
+  void aNewLeaderIsTheReasonBeforeItsTimeline() {
+    assertThat(FailoverLoop.runToPush(FOLLOW, java.util.Optional.of("node2"), java.util.Optional.of("node1"), 2, 1,
+        java.util.Optional.empty(), KEYS, KEYS)).hasValue("leader changed: node2");
+    assertThat(FailoverLoop.runToPush(new FailoverDecision.Renew("renewed"), java.util.Optional.of("node1"),
+        java.util.Optional.of("node1"), 1, 1, java.util.Optional.empty(), KEYS, KEYS)).isEmpty();
   }
 }
