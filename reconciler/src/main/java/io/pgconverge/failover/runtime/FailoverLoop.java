@@ -217,8 +217,7 @@ public final class FailoverLoop implements AutoCloseable {
     ticked = true;
     String kind = d.getClass().getSimpleName();
     String line = kind + ": " + d.reason();
-    boolean plain = d instanceof FailoverDecision.Renew || d instanceof FailoverDecision.Follow || d instanceof FailoverDecision.Wait;
-    if (!plain || !withoutNumbers(line).equals(withoutNumbers(lastLine))) {
+    if (!plain(d) || !withoutNumbers(line).equals(withoutNumbers(lastLine))) {
       LOG.info("failover: {}", line);
     } else {
       LOG.debug("failover: {}", line);
@@ -254,7 +253,6 @@ public final class FailoverLoop implements AutoCloseable {
    */
   static Optional<String> runToPush(FailoverDecision d, Optional<String> leader, Optional<String> lastLeader, long timeline,
       long lastTimeline, Optional<SyncKeyStep.Choice> newChoice, List<Boolean> keys, List<Boolean> lastKeys) {
-    boolean plain = d instanceof FailoverDecision.Renew || d instanceof FailoverDecision.Follow || d instanceof FailoverDecision.Wait;
     if (!leader.equals(lastLeader)) {
       return Optional.of("leader changed: " + leader.orElse("nobody"));
     }
@@ -268,10 +266,15 @@ public final class FailoverLoop implements AutoCloseable {
     if (leader.isEmpty() && !keys.equals(lastKeys)) {
       return Optional.of("nobody holds the leader key; initialized " + keys.get(0) + ", paused " + keys.get(1));
     }
-    if (!plain && !(d instanceof FailoverDecision.Failsafe)) {
+    if (!plain(d) && !(d instanceof FailoverDecision.Failsafe)) {
       return Optional.of("failover: " + d.getClass().getSimpleName());
     }
     return Optional.empty();
+  }
+
+  /** A renew, follow or wait: the agent changed nothing. */
+  private static boolean plain(FailoverDecision d) {
+    return d instanceof FailoverDecision.Renew || d instanceof FailoverDecision.Follow || d instanceof FailoverDecision.Wait;
   }
 
   /** Wakes the loop on every change of the leader key, for as long as the loop runs; each watch is bounded, a broken one opened again after a second. */
