@@ -103,11 +103,12 @@ public final class Cluster implements AutoCloseable {
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
       cluster = new Cluster(lab, root, outsiders);
       prepareDirectory(root);
+      List<Integer> loopbackPorts = lab.isolated() ? List.of() : TestHost.distinctFreePorts(nodes);
       for (int i = 1; i <= nodes; i++) {
         Path dir = root.resolve("node" + i);
         Files.createDirectory(dir);
         prepareDirectory(dir);
-        int port = lab.isolated() ? 5432 : TestHost.freePort();
+        int port = lab.isolated() ? 5432 : loopbackPorts.get(i - 1);
         cluster.nodes.add(new ClusterNode(i, i == 1, dir, port, lab.address(i)));
       }
       cluster.writePasswordFile();

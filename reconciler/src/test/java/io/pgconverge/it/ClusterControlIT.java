@@ -19,7 +19,6 @@ import io.pgconverge.failover.control.ClusterControl;
 import io.pgconverge.failover.control.ClusterControl.Outcome;
 import io.pgconverge.failover.runtime.FailoverAgent;
 import io.pgconverge.failover.runtime.ServerPort;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -72,7 +71,9 @@ class ClusterControlIT {
     if (etcd != null) {
       etcd.close();
     }
-    TestHost.deleteTree(dir);
+    if (dir != null) {
+      TestHost.deleteTree(dir);
+    }
   }
 
   private static ClusterKeys freshKeys() {
@@ -335,19 +336,14 @@ class ClusterControlIT {
   // ---------------------------------------------------------------------------------------------
   // The commands, from the jar
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   /** A desired state for three peers on loopback ports where no server listens, failover.mode as given, etcd the test's. */
   private Path writeDesired(ClusterKeys keys, String primary, String mode) throws Exception {
     Path password = dir.resolve("replicator.password");
     Files.writeString(password, "s3cret-replication\n");
     StringBuilder peers = new StringBuilder();
+    List<Integer> ports = TestHost.distinctFreePorts(PEERS.size());
     for (String p : PEERS) {
-      peers.append("  - {name: ").append(p).append(", host: 127.0.0.1, port: ").append(freePort()).append(", role: ")
+      peers.append("  - {name: ").append(p).append(", host: 127.0.0.1, port: ").append(ports.get(PEERS.indexOf(p))).append(", role: ")
           .append(p.equals(primary) ? "primary" : "replica").append(p.equals("node3") ? ", failover_priority: 0" : "").append("}\n");
     }
     String endpoints = String.join(", ", etcd.endpoints().stream().map(Object::toString).toList());
@@ -405,7 +401,7 @@ class ClusterControlIT {
   void withEtcdStoppedStatusClusterSaysSoAndStillShowsThePeers() throws Exception {
     ClusterKeys keys = freshKeys();
     Path file = writeDesired(keys, "node1", "etcd");
-    String unreachable = Files.readString(file).replaceAll("endpoints: \\[[^]]*]", "endpoints: [http://127.0.0.1:" + freePort() + "]");
+    String unreachable = Files.readString(file).replaceAll("endpoints: \\[[^]]*]", "endpoints: [http://127.0.0.1:" + TestHost.freePort() + "]");
     Files.writeString(file, unreachable);
     ProcessResult json = Cli.runJar(List.of("status", "--cluster", "--json", "--config", file.toString()));
     json.assertExit(2);

@@ -5,7 +5,6 @@ import io.pgconverge.etcd.EtcdException;
 import io.pgconverge.etcd.EtcdSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,8 +89,9 @@ public final class EtcdCluster implements AutoCloseable {
     }
     EtcdCluster c = new EtcdCluster(Files.createTempDirectory("pgconverge-etcd-"), tls);
     try {
+      List<Integer> ports = TestHost.distinctFreePorts(6);
       for (int i = 1; i <= 3; i++) {
-        c.members.add(new Member("etcd" + i, freePort(), freePort()));
+        c.members.add(new Member("etcd" + i, ports.get(2 * i - 2), ports.get(2 * i - 1)));
       }
       if (tls) {
         c.clientCert = c.certs.clientWithoutCommonName("pgconverge");
@@ -166,12 +166,6 @@ public final class EtcdCluster implements AutoCloseable {
     }
     awaitHealthy(List.of(0, 1, 2));
     return this;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private void launch(int i, String state) throws IOException {

@@ -11,6 +11,7 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -94,10 +95,32 @@ public final class TestHost implements AutoCloseable {
 
   /** A TCP port on 127.0.0.1 that was free a moment ago. */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
+    return distinctFreePorts(1).get(0);
+  }
+
+  /**
+   * {@code count} different TCP ports on 127.0.0.1 that were free a moment ago, all held open
+   * together while they are picked: ports picked one after another can repeat (the kernel hands a
+   * just-closed port out again), and two peers or two etcd members on one address is a broken
+   * test setup (the loader rightly refuses the first, the second cannot start).
+   */
+  public static List<Integer> distinctFreePorts(int count) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        held.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+      }
+      return held.stream().map(ServerSocket::getLocalPort).toList();
     } catch (IOException e) {
       throw new UncheckedIOException("no free port", e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // a listening socket that was never accepted on: nothing to lose
+        }
+      }
     }
   }
 
