@@ -15,6 +15,11 @@ import io.pgconverge.report.StatusFileJson;
 import io.pgconverge.report.UnifiedDiff;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * no server and nothing outside a temporary directory it removes: it configures logging (nothing
  * logged), parses a desired state and an invalid one, runs a check-only loop against an empty data
  * directory (observe, plan, report, status and metrics rendering), opens a JDBC connection to a
- * Unix socket that does not exist (pgjdbc and junixsocket, native library included), and loads
+ * Unix socket that does not exist and one to a listener of its own that hangs up (pgjdbc and
+ * {@code UnixSocketFactory}), and loads
  * the classes listed in {@code cds-classes.txt} (the rest of what a converged check, apply and
  * daemon load: query execution, Quartz).
  */
@@ -114,6 +120,38 @@ final class CdsTraining {
       // no server listens there
     } catch (SQLException | RuntimeException e) {
       // expected: the socket does not exist
+    }
+    connectToAListenerThatHangsUp(new LocalServer(dir, 2, user));
+  }
+
+  /**
+   * A JDBC connection over {@code UnixSocketFactory} to a Unix socket of our own that reads the
+   * start-up packet and closes: connect, write, a timed read and its end, as in every run.
+   */
+  private static void connectToAListenerThatHangsUp(LocalServer server) throws IOException {
+    try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      listener.bind(UnixDomainSocketAddress.of(server.socketFile()));
+      Thread peer = new Thread(() -> {
+        try (SocketChannel ch = listener.accept()) {
+          ch.read(ByteBuffer.allocate(512));
+        } catch (IOException e) {
+          // the training client gave up first: nothing to learn from either side
+        }
+      }, "cds-train-listener");
+      peer.setDaemon(true);
+      peer.start();
+      try (var c = server.connect()) {
+        // the listener is no server: never reached
+      } catch (SQLException | RuntimeException e) {
+        // expected: the listener hung up
+      }
+      try {
+        peer.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } finally {
+      Files.deleteIfExists(server.socketFile());
     }
   }
 

@@ -25,7 +25,7 @@ public record LocalServer(Path socketDirectory, int port, String user) implement
   public Connection connect() throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
-    props.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
+    props.setProperty("socketFactory", UnixSocketFactory.class.getName());
     props.setProperty("socketFactoryArg", socketFile().toString());
     props.setProperty("sslmode", "disable");
     props.setProperty("connectTimeout", "5");

@@ -1,5 +1,6 @@
 package io.pgconverge.pg;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -26,12 +27,17 @@ import org.postgresql.util.PasswordUtil;
  * <p>Checking a password against a stored verifier computes the verifier again with the stored
  * salt and iteration count and compares the keys in constant time. The empty password has no
  * verifier (PostgreSQL refuses it, and pgconverge refuses an empty password file).
+ *
+ * <p>A password of printable ASCII only (space to tilde) is its own SASLprep form (RFC 4013 maps
+ * and normalises only non-ASCII characters, and prohibits only control characters), so its keys
+ * are computed by {@link Pbkdf2Sha256} without SASLprep or the JCE: what every run that checks a
+ * role's password does, in a fresh JVM for {@code check} and {@code apply}. Any other password goes
+ * through pgjdbc as described above. Both give the same bytes for such a password (tested).
  */
 public final class ScramSha256 {
   public static final String PREFIX = "SCRAM-SHA-256$";
   public static final int DEFAULT_ITERATIONS = 4096;
   private static final int SALT_LENGTH = 16;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private ScramSha256() {}
 
@@ -47,7 +53,38 @@ public final class ScramSha256 {
     if (password.isEmpty()) {
       throw new IllegalArgumentException("the empty password has no SCRAM verifier");
     }
-    return PasswordUtil.encodeScramSha256(password.toCharArray(), iterations, salt);
+    if (!isPrintableAscii(password)) {
+      return PasswordUtil.encodeScramSha256(password.toCharArray(), iterations, salt);
+    }
+    Keys keys = Keys.of(password, salt, iterations);
+    Base64.Encoder b64 = Base64.getEncoder();
+    return PREFIX + iterations + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(keys.storedKey()) + ":"
+        + b64.encodeToString(keys.serverKey());
+  }
+
+  /** Space to tilde only: the characters SASLprep leaves as they are, and none it prohibits. */
+  static boolean isPrintableAscii(String password) {
+    for (int i = 0; i < password.length(); i++) {
+      char c = password.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** StoredKey and ServerKey of a printable-ASCII password. */
+  private record Keys(byte[] storedKey, byte[] serverKey) {
+    static Keys of(String password, byte[] salt, int iterations) {
+      byte[] salted = Pbkdf2Sha256.pbkdf2(password.getBytes(StandardCharsets.US_ASCII), salt, iterations);
+      byte[] clientKey = Pbkdf2Sha256.hmac(salted, "Client Key".getBytes(StandardCharsets.US_ASCII));
+      return new Keys(Pbkdf2Sha256.sha256(clientKey), Pbkdf2Sha256.hmac(salted, "Server Key".getBytes(StandardCharsets.US_ASCII)));
+    }
+  }
+
+  /** Made on first use: a {@code check} that only compares verifiers never seeds it. */
+  private static final class Random {
+    static final SecureRandom INSTANCE = new SecureRandom();
   }
 
   /**
@@ -56,7 +93,7 @@ public final class ScramSha256 {
    */
   public static String newVerifier(String password) {
     byte[] salt = new byte[SALT_LENGTH];
-    RANDOM.nextBytes(salt);
+    Random.INSTANCE.nextBytes(salt);
     return verifier(password, salt, DEFAULT_ITERATIONS);
   }
 
@@ -73,7 +110,13 @@ public final class ScramSha256 {
     if (stored == null) {
       return false;
     }
-    Parts computed = Parts.of(verifier(password, stored.salt(), stored.iterations()));
+    Parts computed;
+    if (isPrintableAscii(password)) {
+      Keys keys = Keys.of(password, stored.salt(), stored.iterations());
+      computed = new Parts(stored.iterations(), stored.salt(), keys.storedKey(), keys.serverKey());
+    } else {
+      computed = Parts.of(verifier(password, stored.salt(), stored.iterations()));
+    }
     boolean storedOk = MessageDigest.isEqual(computed.storedKey(), stored.storedKey());
     boolean serverOk = MessageDigest.isEqual(computed.serverKey(), stored.serverKey());
     return storedOk & serverOk;
