@@ -93,6 +93,42 @@ class ClusterControlIT {
         server, log::add);
   }
 
+  /**
+   * etcd answers a loop's read and goes away before the loop renews the key (a whole-cluster outage
+   * starting mid-loop: CI saw the leader then spend that loop and the next on timeouts and demote at
+   * its lease's deadline before failsafe was ever judged). The loop judges again as without etcd at
+   * once: every peer streams from us, so failsafe, and the deadline does not demote.
+   */
+  @Test
+  void etcdGoingAwayBetweenTheReadAndTheRenewalIsJudgedAtOnceSoFailsafeHolds() throws Exception {
+    ClusterKeys keys = freshKeys();
+    FailoverSpec failsafe = new FailoverSpec(FailoverSpec.Mode.ETCD, Optional.empty(), Duration.ofSeconds(10),
+        Duration.ofSeconds(1), Duration.ofSeconds(3), 1024 * 1024, true, Map.of("node3", 0));
+    ScriptedServer node1 = new ScriptedServer(true, List.of(replicaPoll("node2", 5000, 1), replicaPoll("node3", 5000, 0)));
+    List<String> log = new CopyOnWriteArrayList<>();
+    FailoverAgent a = new FailoverAgent(failsafe, EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3))), keys,
+        "node1", "node1", node1, log::add);
+    try {
+      FailoverDecision d = a.tick();
+      for (int i = 0; i < 5 && !(d instanceof FailoverDecision.Renew); i++) {
+        d = a.tick();
+      }
+      assertThat(d).as("node1 bootstraps and renews: %s", log).isInstanceOf(FailoverDecision.Renew.class);
+      node1.onPollPeers = () -> {
+        etcd.freezeAll();
+        node1.onPollPeers = () -> {};
+      };
+      FailoverDecision during = a.tick();
+      assertThat(during).as("the same loop, after the renewal failed: %s", log).isInstanceOf(FailoverDecision.Failsafe.class);
+      assertThat(a.checkDeadline()).as("failsafe holds past the lease's deadline check").isFalse();
+      assertThat(node1.done).doesNotContain("demote");
+      assertThat(log).noneMatch(l -> l.startsWith("could not publish the member key"));
+    } finally {
+      etcd.thawAll();
+      a.close();
+    }
+  }
+
   /** node1 holds the leader key on a lease of its own; every member has published its key (as their agents would). */
   private long leaderNode1WithMembers(ClusterKeys keys) throws Exception {
     long lease = operator.grantLease(300).id(); // outlives the slowest test (whole-jar runs take seconds each)

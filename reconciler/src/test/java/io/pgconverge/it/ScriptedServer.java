@@ -28,8 +28,12 @@ final class ScriptedServer implements ServerPort {
     return local;
   }
 
+  /** Run at each poll of the peers: in a loop, between the read of etcd and the decision. */
+  volatile Runnable onPollPeers = () -> {};
+
   @Override
   public List<PeerPoll> pollPeers() {
+    onPollPeers.run();
     return peers;
   }
 

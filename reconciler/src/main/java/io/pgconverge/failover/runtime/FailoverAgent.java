@@ -202,19 +202,36 @@ public final class FailoverAgent {
     }
     FailoverFacts facts = new FailoverFacts(self, preferredPrimary, view, local, server.pollPeers(), currentHold(), System.nanoTime());
     FailoverDecision decision = FailoverStep.decide(spec, synchronous, facts);
-    // counted from the decision, not from the facts: the next decision comes a loop_wait after
-    // this tick ends, and a tick without etcd takes up to two retry_timeouts (the keepalive's
-    // endpoints, then the peers' poll); one second more for the scheduling
-    failsafeUntilNanos = decision instanceof FailoverDecision.Failsafe
-        ? System.nanoTime() + spec.loopWait().plus(spec.retryTimeout().multipliedBy(2)).plusSeconds(1).toNanos() : 0;
-    act(decision, facts);
+    noteFailsafe(decision);
+    Optional<String> etcdFailed = act(decision, facts);
+    if (etcdFailed.isPresent() && facts.etcd() instanceof EtcdView.Answered) {
+      // etcd answered this loop's read but went away while we acted on it: judge again as a loop
+      // without etcd would, now, instead of a loop_wait and another round of timeouts later (a
+      // writable leader's failsafe must be confirmed before its lease's deadline, and each call to
+      // an unreachable etcd costs every endpoint's timeout)
+      facts = new FailoverFacts(self, preferredPrimary, new EtcdView.Unavailable(etcdFailed.get()), local, facts.peers(),
+          currentHold(), System.nanoTime());
+      decision = FailoverStep.decide(spec, synchronous, facts);
+      noteFailsafe(decision);
+      act(decision, facts);
+    }
     if (synchronous.filter(s -> s.method() == SynchronousSpec.Method.FIRST).isPresent()) {
       maintainFirst(facts);
     } else {
       maintainQuorum(facts);
     }
-    publish(local);
+    if (facts.etcd() instanceof EtcdView.Answered) {
+      publish(local); // not to an etcd this loop found unavailable: the next loop publishes
+    }
     return decision;
+  }
+
+  private void noteFailsafe(FailoverDecision decision) {
+    // counted from the decision, not from the facts: the next decision comes a loop_wait after
+    // this tick ends, and a tick without etcd takes up to two retry_timeouts (the keepalive's
+    // endpoints, then the peers' poll); one second more for the scheduling
+    failsafeUntilNanos = decision instanceof FailoverDecision.Failsafe
+        ? System.nanoTime() + spec.loopWait().plus(spec.retryTimeout().multipliedBy(2)).plusSeconds(1).toNanos() : 0;
   }
 
   /**
@@ -341,7 +358,11 @@ public final class FailoverAgent {
   // ---------------------------------------------------------------------------------------------
   // Acting
 
-  private void act(FailoverDecision decision, FailoverFacts facts) {
+  /**
+   * Carries out {@code decision}; the message when etcd became unavailable on the way (no endpoint
+   * answered: not a refusal, which is an answer).
+   */
+  private Optional<String> act(FailoverDecision decision, FailoverFacts facts) {
     try {
       if (decision instanceof FailoverDecision.Renew) {
         renewUnlessRenewed(facts);
@@ -376,7 +397,9 @@ public final class FailoverAgent {
     } catch (EtcdException e) {
       log.accept("etcd failed while carrying out \"" + decision.reason() + "\": " + e.getMessage()
           + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+      return e instanceof EtcdException.Unavailable ? Optional.of(e.getMessage()) : Optional.empty();
     }
+    return Optional.empty();
   }
 
   /** The renewal at the start of this loop stands when it went through; otherwise (the key is ours by name only, e.g. from before a restart) renew now. */
