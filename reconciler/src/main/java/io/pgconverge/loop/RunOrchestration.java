@@ -313,10 +313,10 @@ public final class RunOrchestration implements AutoCloseable {
     runLog.finish(report);
     RunStatus status = RunStatus.of(report, started == null ? report.startedAt() : started, seams.clock().instant(), ds);
     if (files != null) {
-      files.write(status);
-      if (saveCopy) {
+      if (saveCopy) { // before the status: a status that names a run has its copy of the state on disk already
         cache.textOf(file).ifPresent(files::saveLastValid);
       }
+      files.write(status);
     }
     return new Result(runId, problems, refused, Optional.of(report), Optional.of(status));
   }

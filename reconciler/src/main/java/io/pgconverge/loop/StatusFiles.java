@@ -93,11 +93,12 @@ public final class StatusFiles {
    */
   public void saveLastValid(String text) {
     Path copy = lastValidCopy(status);
-    if (!Files.isDirectory(copy.getParent())) {
+    if (!Files.isDirectory(copy.getParent()) && !createDirectories) {
       return;
     }
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     try {
+      Files.createDirectories(copy.getParent());
       if (Files.isRegularFile(copy) && java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
         return;
       }

@@ -268,6 +268,30 @@ class RunOrchestrationTest {
     }
   }
 
+  /**
+   * A test (or a watcher) that sees a status file naming a run may kill the daemon at once: the
+   * copy of the enforced state must be on disk by then, not half-written beside it.
+   */
+  @Test
+  void theCopyOfTheEnforcedStateIsOnDiskBeforeTheStatusThatNamesItsRun() throws Exception {
+    writeConfig("8MB");
+    Files.createDirectories(statusFile().getParent());
+    List<String> renamedInto = new ArrayList<>();
+    try (java.nio.file.WatchService watch = dir.getFileSystem().newWatchService();
+        RunOrchestration daemon = daemon(THURSDAY, RunOrchestrationTest::accepted)) {
+      statusFile().getParent().register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+
+      daemon.next("start");
+
+      java.nio.file.WatchKey key = watch.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(key).as("the run wrote into %s", statusFile().getParent()).isNotNull();
+      key.pollEvents().forEach(e -> renamedInto.add(e.context().toString()));
+    }
+    List<String> targets = renamedInto.stream().filter(n -> !n.endsWith(".pgconverge-tmp")).toList();
+    assertThat(targets).containsSubsequence(StatusFiles.lastValidCopy(statusFile()).getFileName().toString(),
+        statusFile().getFileName().toString());
+  }
+
   @Test
   void theDaemonWithNoValidStateWaitsAndStillWritesItsStatus() throws Exception {
     Files.writeString(config(), "version: 1\npeers: [\n");
