@@ -36,6 +36,11 @@ final class RewindRunner {
   }
 
   RewindResult run(Action.Rewind a) throws IOException {
+    Optional<ProcessHandle> leftover = runningRewindOf(a.data());
+    if (leftover.isPresent()) {
+      throw new IOException("not rewound: a pg_rewind an earlier run left behind (pid " + leftover.get().pid()
+          + ") still rewinds " + a.data() + "; nothing was touched, the next run looks again once it has ended");
+    }
     awaitSourceCheckpoint(a);
     Optional<ControlData> before = ControlDataProbe.read(commands, a.bin(), a.data());
     String localEnd = before.map(RewindRunner::walEnd).orElse("?");
@@ -129,6 +134,44 @@ final class RewindRunner {
         throw new IOException("interrupted while waiting for " + a.primary());
       }
     }
+  }
+
+  /**
+   * A pg_rewind (or a wrapper named pg_rewind) whose {@code --target-pgdata} is {@code data}, still
+   * running: left behind by a run that was killed while it rewound. A second one beside it would
+   * rewrite the same files at the same time; killing it would leave a half-rewound copy. So the
+   * run waits for it, and the next run finds its rewind finished (or cut, and rewinds again).
+   */
+  static Optional<ProcessHandle> runningRewindOf(Path data) {
+    Path target = data.toAbsolutePath().normalize();
+    return ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid()).filter(p -> {
+      ProcessHandle.Info info = p.info();
+      String[] args = info.arguments().orElse(new String[0]);
+      boolean named = info.command().map(c -> c.endsWith("/pg_rewind")).orElse(false)
+          || java.util.Arrays.stream(args).anyMatch(x -> x.endsWith("/pg_rewind"));
+      return named && rewindTarget(args).map(t -> t.equals(target)).orElse(false);
+    }).findFirst();
+  }
+
+  /** The {@code --target-pgdata} (or {@code -D}) of a pg_rewind command line. */
+  static Optional<Path> rewindTarget(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String x = args[i];
+      String value = null;
+      if ((x.equals("--target-pgdata") || x.equals("-D")) && i + 1 < args.length) {
+        value = args[i + 1];
+      } else if (x.startsWith("--target-pgdata=")) {
+        value = x.substring("--target-pgdata=".length());
+      }
+      if (value != null) {
+        try {
+          return Optional.of(Path.of(value).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static long sizeOf(Path dir) throws IOException {

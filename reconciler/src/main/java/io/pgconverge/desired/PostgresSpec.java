@@ -59,6 +59,11 @@ public record PostgresSpec(
     return data.resolve("standby.signal");
   }
 
+  /** The backup_label a base backup or pg_rewind leaves in PGDATA until the server's first start reads it. */
+  public Path backupLabel() {
+    return data.resolve("backup_label");
+  }
+
   /** The libpq password file replicas use to reach the primary: beside PGDATA, mode 0600. */
   public Path passfile() {
     return data.toAbsolutePath().getParent().resolve("." + data.getFileName() + ".pgpass");

@@ -54,7 +54,7 @@ public final class HostProbe {
     PostgresSpec pg = desired.postgres();
     DataDirectoryFact data = DataDirectoryProbe.read(pg.data());
     Map<Path, FileFact> files = new LinkedHashMap<>();
-    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf(), pg.standbySignal(), pg.passfile()}) {
+    for (Path p : new Path[] {pg.postgresqlConf(), pg.hbaConf(), pg.autoConf(), pg.standbySignal(), pg.backupLabel(), pg.passfile()}) {
       files.put(p, FileProbe.read(p));
     }
     ServerFact server =

@@ -49,6 +49,24 @@ public final class Rewind {
     return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
+  /**
+   * True for the backup_label pg_rewind writes at the end of a rewind ({@code BACKUP METHOD:
+   * pg_rewind}); the server's first start reads it and renames it to backup_label.old.
+   */
+  public static boolean writtenByRewind(String backupLabel) {
+    return backupLabel.lines().anyMatch(l -> l.strip().equals("BACKUP METHOD: pg_rewind"));
+  }
+
+  /**
+   * The cluster state pg_rewind leaves in the control file, as the last thing it writes: a copy
+   * that is rewound but has not been started since. pg_rewind run again on it would first run
+   * crash recovery in single-user mode (it is not "shut down"), which writes a checkpoint record
+   * on the source's own timeline at the end of the copied WAL, where the source has other records;
+   * then it finds both on one timeline ("no rewind required"), and the replica streams WAL that
+   * does not continue its own and stops replaying.
+   */
+  public static final String REWOUND_STATE = "in archive recovery";
+
   public static boolean noRewindRequired(String output) {
     return output.contains("no rewind required");
   }

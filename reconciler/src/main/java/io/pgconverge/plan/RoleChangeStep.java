@@ -4,6 +4,7 @@ import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.Peer;
 import io.pgconverge.desired.ReclonePolicy;
 import io.pgconverge.desired.ReplicationConninfo;
+import io.pgconverge.observe.DataDirectoryFact;
 import io.pgconverge.observe.DivergenceFact;
 import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.PeerAnswer;
@@ -11,6 +12,7 @@ import io.pgconverge.observe.PrimaryFact;
 import io.pgconverge.observe.ServerFact;
 import io.pgconverge.observe.UpstreamFact;
 import io.pgconverge.pg.Lsn;
+import io.pgconverge.pg.Rewind;
 import java.util.Optional;
 import java.util.Set;
 
@@ -49,7 +51,9 @@ import java.util.Set;
  *       stop (the server stays stopped); otherwise the passfile, then pg_rewind from the new
  *       primary (moved aside when impossible, under {@code policy.reclone: move-aside}); the later
  *       steps write standby.signal and start it. A run killed during pg_rewind leaves the server
- *       stopped without standby.signal: the next rewinds again, never starts it half-rewound.
+ *       stopped without standby.signal: the next rewinds again, never starts it half-rewound. A
+ *       copy pg_rewind finished (its backup_label and control file say so) is not rewound again:
+ *       the later steps start it as a replica; when its control file cannot be read, refuse and stop.
  *   <li>Otherwise: continue.
  * </ol>
  */
@@ -159,6 +163,24 @@ final class RoleChangeStep implements PlanStep {
           primary.name() + " answers but is not promoted yet; the server stays stopped");
       return Next.STOP;
     }
+    switch (rewindState(plan)) {
+      case REWOUND -> {
+        plan.drift(DriftKind.SERVER, "role", "replica of " + primary.name(),
+            "stopped, without standby.signal, rewound by pg_rewind and not started since (its backup_label, cluster state "
+                + Rewind.REWOUND_STATE + ")",
+            "start as a replica; no second pg_rewind (its crash recovery of the rewound copy would fork its WAL from "
+                + primary.name() + "'s)", plan.selfField("role"));
+        StandbyStep.planPassfile(plan);
+        return Next.CONTINUE;
+      }
+      case UNKNOWN -> {
+        plan.refuse(RefusalReason.ROLE_CHANGE, "rejoin as a replica of " + primary.name(),
+            "PGDATA holds pg_rewind's backup_label but its control file could not be read, so whether that rewind finished"
+                + " is not known; nothing is touched, the server stays stopped");
+        return Next.STOP;
+      }
+      case TO_REWIND -> { }
+    }
     plan.drift(DriftKind.SERVER, "role", "replica of " + primary.name(),
         "stopped, without standby.signal (a former primary, or a replica that cannot follow " + primary.name() + "'s timeline)",
         "pg_rewind from " + primary.name() + ", then start as a replica", plan.selfField("role"));
@@ -167,6 +189,25 @@ final class RoleChangeStep implements PlanStep {
         primary.name() + " (" + primary.host() + ":" + primary.port() + ")",
         desired.policy().reclone() == ReclonePolicy.MOVE_ASIDE));
     return Next.CONTINUE;
+  }
+
+  private enum RewindState { TO_REWIND, REWOUND, UNKNOWN }
+
+  /**
+   * Whether a stopped PGDATA without standby.signal still needs pg_rewind. pg_rewind writes its
+   * backup_label and then, last, the control file with the state {@link Rewind#REWOUND_STATE}: both
+   * there is a finished rewind whose first start has not happened (a run killed after pg_rewind, or
+   * while a pg_rewind it left running finished); its label without that state is a rewind cut
+   * between the two writes, whose control file is still the old one, so a rewind again is right.
+   */
+  private static RewindState rewindState(PlanBuilder plan) {
+    if (!(plan.facts().file(plan.pg().backupLabel()) instanceof FileFact.Present label) || !Rewind.writtenByRewind(label.text())) {
+      return RewindState.TO_REWIND;
+    }
+    if (plan.facts().dataDirectory() instanceof DataDirectoryFact.Initialized i && i.control().isPresent()) {
+      return i.control().get().clusterState().equals(Rewind.REWOUND_STATE) ? RewindState.REWOUND : RewindState.TO_REWIND;
+    }
+    return RewindState.UNKNOWN;
   }
 
   /**

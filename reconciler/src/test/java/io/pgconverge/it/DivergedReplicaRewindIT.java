@@ -72,7 +72,7 @@ class DivergedReplicaRewindIT {
     assertThat(run.result().output()).as("one run stops, rewinds and starts it\n" + run.result().describe())
         .contains("cannot follow " + r.promoted.name())
         .contains("was discarded");
-    converge(r, List.of());
+    converge(r, List.of(), false);
     broken = null;
   }
 
@@ -90,19 +90,13 @@ class DivergedReplicaRewindIT {
 
   @Test
   @Order(4)
-  @org.junit.jupiter.api.Disabled("2 of 2 runs on 2026-12-02: the next run's pg_rewind says no rewind required, the replica"
-      + " starts, streams on the new timeline with the new primary's rows and without its own, but a row inserted afterwards is"
-      + " not replayed on it within the streaming timeout; not understood yet")
-  void killedAfterPgRewindBeforeTheStartTheNextRunStartsItAsAReplica() {
+  void killedAfterPgRewindBeforeTheStartTheNextRunStartsItAsAReplicaWithoutASecondRewind() {
     killedAt("after:Rewind");
   }
 
   @Test
   @Order(5)
-  @org.junit.jupiter.api.Disabled("1 of 1 run on 2026-12-02: pg_rewind, left running when pgconverge was killed, finishes the"
-      + " rewind; the next run's pg_rewind then says no rewind required, so no discard is reported (the assertion expects one),"
-      + " and the same replay stall as the round above is not ruled out")
-  void killedWhilePgRewindRunsTheNextRunRewindsAgainAndNeverStartsItHalfRewound() throws IOException {
+  void killedWhilePgRewindRunsTheNextRunWaitsForItThenStartsTheRewoundCopy() throws IOException {
     Assumptions.assumeTrue(broken == null, broken);
     broken = "the round with pgconverge killed during pg_rewind failed";
     Round r = diverge();
@@ -115,14 +109,23 @@ class DivergedReplicaRewindIT {
       ProcessResult killed = cluster.apply(r.diverged);
       assertThat(mark.resolve("killed")).as("pg_rewind started and killed pgconverge\n" + killed.describe()).exists();
       assertThat(killed.exitCode()).as(killed.describe()).isNotIn(0, 2);
+      ProcessResult beside = cluster.apply(r.diverged);
+      assertThat(mark.resolve("running")).as("the left-behind pg_rewind still ran when the next run ended\n" + beside.describe())
+          .exists();
+      assertThat(beside.output()).as("the next run waits for the pg_rewind left behind\n" + beside.describe())
+          .contains("still rewinds").doesNotContain("rewound from");
+      assertThat(beside.exitCode()).as(beside.describe()).isNotIn(0, 2);
+      assertThat(mark.resolve("second-rewind")).as("no second pg_rewind beside the first").doesNotExist();
       awaitGone(mark.resolve("running"));
-      System.out.println("pg_rewind after pgconverge died: " + Files.readString(mark.resolve("pg_rewind.log")).trim());
+      String log = Files.readString(mark.resolve("pg_rewind.log"));
+      System.out.println("pg_rewind after pgconverge died: " + log.trim());
+      assertThat(log).as("the left-behind pg_rewind did the rewind").contains("servers diverged at WAL location").contains("exit 0");
       assertThat(r.diverged.standbySignal()).as("never a standby.signal before the rewind is done").doesNotExist();
     } finally {
       r.diverged.pgBin(TestHost.PG_BIN);
       cluster.writeDesired(r.diverged);
     }
-    converge(r, List.of());
+    converge(r, List.of(), true);
     broken = null;
   }
 
@@ -138,7 +141,7 @@ class DivergedReplicaRewindIT {
         .contains("TEST crash hook: SIGKILL at " + point);
     assertThat(cluster.tryPsql(r.diverged, "select 1").exitCode() != 0 || !Files.exists(r.diverged.standbySignal()))
         .as("killed at %s: stopped, or still running without standby.signal", point).isTrue();
-    converge(r, killed.lines());
+    converge(r, killed.lines(), killed.output().contains("SIGKILL at after:Rewind"));
     broken = null;
   }
 
@@ -187,9 +190,11 @@ class DivergedReplicaRewindIT {
 
   /**
    * Every host converges; then what a DBA checks on the diverged replica ({@code killedRun}: the
-   * lines of its run that was killed, whose rewind may be the one that did the work).
+   * lines of its run that was killed, whose rewind may be the one that did the work; {@code
+   * rewoundBefore}: a rewind finished before the next run, which must start that copy and not
+   * rewind it again).
    */
-  private void converge(Round r, List<String> killedRun) {
+  private void converge(Round r, List<String> killedRun, boolean rewoundBefore) {
     daemons.untilStable(List.of(r.promoted, r.diverged, r.old), java.time.Duration.ofSeconds(300));
     ClusterNode y = r.diverged;
     RoleChecks.assertInRecovery(cluster, y);
@@ -199,10 +204,11 @@ class DivergedReplicaRewindIT {
     List<String> rewound = Stream.concat(killedRun.stream(), daemons.linesOf(y).stream()).filter(l -> l.contains("was discarded"))
         .toList();
     System.out.println(y.name() + "'s rewind report: " + rewound);
-    if (killedRun.stream().anyMatch(l -> l.contains("SIGKILL at after:Rewind"))) {
-      // killed after pg_rewind did the work but before its report: the next run's pg_rewind finds nothing left to do
-      assertThat(daemons.linesOf(y)).as("%s's next run rewinds again and finds the work done\n%s", y.name(), daemons.transcript())
-          .anyMatch(l -> l.contains("no rewind required"));
+    if (rewoundBefore) {
+      // a second pg_rewind would first run crash recovery on the rewound copy, forking its WAL from the primary's
+      assertThat(daemons.linesOf(y)).as("%s's next run starts the rewound copy as it is\n%s", y.name(), daemons.transcript())
+          .anyMatch(l -> l.contains("rewound by pg_rewind and not started since"))
+          .noneMatch(l -> l.contains("no rewind required") || l.contains("rewound from"));
     } else {
       assertThat(rewound).as("%s's rewind names the WAL it threw away\n%s", y.name(), daemons.transcript())
           .anyMatch(l -> l.matches(".*histories diverged at [0-9A-F]+/[0-9A-F]+ on timeline \\d+;"
@@ -237,9 +243,10 @@ class DivergedReplicaRewindIT {
     String real = TestHost.PG_BIN.resolve("pg_rewind").toString();
     return RejoinIT.binWithRewind(dir, "#!/bin/sh\n"
         + "case \"$*\" in *--target-pgdata*) ;; *) exec " + real + " \"$@\";; esac\n"
-        + "if [ -e " + mark.resolve("killed") + " ]; then exec " + real + " \"$@\"; fi\n"
+        + "if [ -e " + mark.resolve("killed") + " ]; then touch " + mark.resolve("second-rewind") + "; exec " + real + " \"$@\"; fi\n"
         + "touch " + mark.resolve("killed") + " " + mark.resolve("running") + "\n"
         + "kill -9 $PPID\n"
+        + "sleep 10\n"
         + real + " \"$@\" >" + mark.resolve("pg_rewind.log") + " 2>&1\n"
         + "echo \"exit $?\" >>" + mark.resolve("pg_rewind.log") + "\n"
         + "rm -f " + mark.resolve("running") + "\n");

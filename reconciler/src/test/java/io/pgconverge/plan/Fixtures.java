@@ -120,6 +120,8 @@ final class Fixtures {
   }
 
   boolean standbySignal = false;
+  /** PGDATA's backup_label, or null for none. */
+  String backupLabel;
   String passfile = null;
 
   /**
@@ -207,6 +209,7 @@ final class Fixtures {
       files.put(DATA.resolve("pg_hba.conf"), file(DATA.resolve("pg_hba.conf"), hbaGiven ? hba : ManagedFiles.hbaConf(desired())));
       files.put(DATA.resolve("postgresql.auto.conf"), file(DATA.resolve("postgresql.auto.conf"), autoConf));
       files.put(DATA.resolve("standby.signal"), file(DATA.resolve("standby.signal"), standbySignal ? "" : null));
+      files.put(DATA.resolve("backup_label"), file(DATA.resolve("backup_label"), backupLabel));
       Path pass = desired().postgres().passfile();
       files.put(pass, file(pass, passfile));
       return new Facts(data, files, server,

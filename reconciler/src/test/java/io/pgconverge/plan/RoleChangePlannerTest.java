@@ -168,6 +168,55 @@ class RoleChangePlannerTest {
     assertThat(rewind.sourceConninfo()).contains("user=pgconverge_rewind").contains("host=10.0.0.12").doesNotContain(Fixtures.REPLICATOR_SECRET);
   }
 
+  /** What pg_rewind 15 writes as PGDATA's backup_label at the end of a rewind. */
+  static final String REWIND_LABEL = "START WAL LOCATION: 0/3000028 (file 000000010000000000000003)\n"
+      + "CHECKPOINT LOCATION: 0/3000060\nBACKUP METHOD: pg_rewind\nBACKUP FROM: standby\n"
+      + "START TIME: 2026-12-03 07:00:00 UTC\n";
+
+  private static DataDirectoryFact withClusterState(String state) {
+    return new DataDirectoryFact.Initialized(Fixtures.DATA, "15", Optional.of(new io.pgconverge.pg.ControlData(SYSTEM, state, 2,
+        Map.of("Database cluster state", state))));
+  }
+
+  private Plan planRejoinOf(DataDirectoryFact data, String backupLabel) {
+    f.self = "node1";
+    f.backupLabel = backupLabel;
+    Facts facts = f.host().data(data).conf("conf\n").hba("hba\n").stopped("stopped")
+        .primary(new PrimaryFact.Reachable("10.0.0.12", 5432, new PeerAnswer.Answered(SYSTEM, 2, false, Map.of()))).build();
+    return Planner.plan(new SwappedRoles(f).desired(), facts);
+  }
+
+  @Test
+  void aCopyPgRewindFinishedIsStartedAsAReplicaWithoutASecondRewind() {
+    Plan plan = planRejoinOf(withClusterState("in archive recovery"), REWIND_LABEL);
+    List<Class<?>> kinds = kinds(plan);
+    assertThat(kinds).doesNotContain(Action.Rewind.class).containsSubsequence(Action.WriteFile.class, Action.StartServer.class);
+    assertThat(plan.actions()).anySatisfy(a -> assertThat(a).isInstanceOfSatisfying(Action.WriteFile.class,
+        w -> assertThat(w.path().getFileName().toString()).isEqualTo("standby.signal")));
+    assertThat(plan.drifts()).anySatisfy(d -> assertThat(d.actual()).contains("rewound by pg_rewind and not started since"));
+    assertThat(plan.refusals()).isEmpty();
+  }
+
+  @Test
+  void aRewindCutBeforeItWroteTheControlFileIsRewoundAgain() {
+    Plan plan = planRejoinOf(withClusterState("shut down"), REWIND_LABEL);
+    assertThat(kinds(plan)).contains(Action.Rewind.class);
+  }
+
+  @Test
+  void aBaseBackupsLabelDoesNotCountAsARewind() {
+    Plan plan = planRejoinOf(withClusterState("in archive recovery"),
+        "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n");
+    assertThat(kinds(plan)).contains(Action.Rewind.class);
+  }
+
+  @Test
+  void pgRewindsLabelWithAnUnreadableControlFileTouchesNothing() {
+    Plan plan = planRejoinOf(initialized(), REWIND_LABEL);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.refusals()).singleElement().satisfies(r -> assertThat(r.message()).contains("whether that rewind finished"));
+  }
+
   @Test
   void movesAsideOnlyWhenThePolicySaysSo() {
     SwappedRoles swapped = new SwappedRoles(f);
