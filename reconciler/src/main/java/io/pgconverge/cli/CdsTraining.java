@@ -1,5 +1,6 @@
 package io.pgconverge.cli;
 
+import io.pgconverge.daemon.Daemon;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.io.file.PathUtils;
+import org.quartz.SchedulerException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -41,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * logged), parses a desired state and an invalid one, runs a check-only loop against an empty data
  * directory (observe, plan, report, status and metrics rendering), opens a JDBC connection to a
  * Unix socket that does not exist and one to a listener of its own that hangs up (pgjdbc and
- * {@code UnixSocketFactory}), and loads
- * the classes listed in {@code cds-classes.txt} (the rest of what a converged check, apply and
- * daemon load: query execution, Quartz).
+ * {@code UnixSocketFactory}), goes through a daemon's start without a daemon ({@link
+ * Daemon#exerciseStartPaths}: Quartz, the file watch), and loads the classes listed in {@code
+ * cds-classes.txt} (the rest of what a converged check, apply and daemon load: query execution).
  */
 final class CdsTraining {
   private CdsTraining() {}
@@ -122,6 +124,15 @@ final class CdsTraining {
       // expected: the socket does not exist
     }
     connectToAListenerThatHangsUp(new LocalServer(dir, 2, user));
+    try {
+      if (!Daemon.exerciseStartPaths(file)) {
+        System.err.println("cds-train: the daemon's scheduler did not fire its job within 5 s");
+      }
+    } catch (SchedulerException e) {
+      System.err.println("cds-train: the daemon's scheduler: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

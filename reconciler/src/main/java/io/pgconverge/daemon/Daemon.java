@@ -230,6 +230,16 @@ public final class Daemon {
   }
 
   private void startScheduler() throws SchedulerException {
+    scheduler = newScheduler();
+    ReconcileJob job = new ReconcileJob(this);
+    scheduler.setJobFactory((bundle, s) -> job);
+    scheduler.addJob(jobDetail(), false);
+    schedule(NEXT, clock.instant(), "start");
+    scheduler.start();
+  }
+
+  /** Every daemon's scheduler, not started: Quartz with a RAM job store and one worker thread. */
+  private static Scheduler newScheduler() throws SchedulerException {
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", "pgconverge");
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
@@ -240,13 +250,51 @@ public final class Daemon {
     p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
     p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
     p.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
-    scheduler = new StdSchedulerFactory(p).getScheduler();
-    ReconcileJob job = new ReconcileJob(this);
-    scheduler.setJobFactory((bundle, s) -> job);
-    JobDetail detail = JobBuilder.newJob(ReconcileJob.class).withIdentity(JOB).storeDurably().build();
-    scheduler.addJob(detail, false);
-    schedule(NEXT, clock.instant(), "start");
-    scheduler.start();
+    return new StdSchedulerFactory(p).getScheduler();
+  }
+
+  private static JobDetail jobDetail() {
+    return JobBuilder.newJob(ReconcileJob.class).withIdentity(JOB).storeDurably().build();
+  }
+
+  private static Trigger trigger(TriggerKey key, Instant at, String why) {
+    return TriggerBuilder.newTrigger().withIdentity(key).forJob(JOB).usingJobData("why", why)
+        .startAt(Date.from(at))
+        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+        .build();
+  }
+
+  /**
+   * For {@code pgconverge cds-train} only: what every daemon start does before its first run,
+   * without a daemon (no lock, no run, no server), so that the class-data archive holds those
+   * classes too (Quartz's, the JDK's bean introspection it sets its properties with, the file
+   * watch's): the scheduler built as above, started, one job fired by the same kind of trigger and
+   * rescheduled once, then shut down; a postmaster watch made and closed; a watch on {@code file}'s
+   * directory started and closed; a next run computed. Returns whether the job ran within 5 s.
+   */
+  public static boolean exerciseStartPaths(Path file) throws IOException, SchedulerException, InterruptedException {
+    CountDownLatch fired = new CountDownLatch(1);
+    Scheduler s = newScheduler();
+    try {
+      s.setJobFactory((bundle, sched) -> ctx -> {
+        ctx.getMergedJobDataMap().getString("why");
+        fired.countDown();
+      });
+      s.addJob(jobDetail(), false);
+      s.scheduleJob(trigger(NEXT, Instant.now().plusSeconds(3600), "start"));
+      s.start();
+      if (s.rescheduleJob(NEXT, trigger(NEXT, Instant.now(), "cds-train")) == null) {
+        s.scheduleJob(trigger(NEXT, Instant.now(), "cds-train"));
+      }
+      boolean ran = fired.await(5, TimeUnit.SECONDS);
+      new PostmasterWatch(why -> { }).close();
+      try (DesiredStateWatcher w = DesiredStateWatcher.start(file, why -> { })) {
+        NextRun.after(Instant.now(), Schedule.DEFAULT, 1, true, 0.5, TimeZone.getDefault());
+      }
+      return ran;
+    } finally {
+      s.shutdown(true);
+    }
   }
 
   /** Fires a run as soon as the current one (if any) is over, and a failover tick at once. */
@@ -272,10 +320,7 @@ public final class Daemon {
   }
 
   private void schedule(TriggerKey key, Instant at, String why) throws SchedulerException {
-    Trigger t = TriggerBuilder.newTrigger().withIdentity(key).forJob(JOB).usingJobData("why", why)
-        .startAt(Date.from(at))
-        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
-        .build();
+    Trigger t = trigger(key, at, why);
     if (scheduler.rescheduleJob(key, t) == null) {
       scheduler.scheduleJob(t);
     }
