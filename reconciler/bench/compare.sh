@@ -19,6 +19,9 @@
 #              does), Patroni + etcd (3 members, ttl 30, loop_wait 10: Patroni's defaults), pg_auto_failover
 #              (a monitor and three nodes), and the floor by hand (initdb, start, role + slots,
 #              pg_basebackup -c fast twice in parallel, start).
+#   warm       (not in the default list) the same formation with pgconverge's three daemons already
+#              running and waiting for a file (started 1 s before, none there yet), the three files
+#              renamed into place at t0: the cold formation less the JVMs' start, beside the same rounds' floor.
 #   switch     on the cluster that round formed: a swapped desired-state file pushed to the three
 #              pgconverge daemons / patronictl switchover / pg_autoctl perform switchover -> the new
 #              primary shows both replicas streaming.
@@ -36,7 +39,7 @@
 # pgconverge's first cold formation (from its daemons' log timestamps) into reconciler/bench/results.md
 # (between the compare.sh markers; the rest of the file is left as it is).
 #
-# --only cold,switch,failover,nochange,bootstrap   what to measure (default: all)
+# --only cold,warm,switch,failover,nochange,bootstrap   what to measure (default: all but warm)
 # --tools pgconverge,patroni,pgaf,manual          which formations (default: all available)
 # Environment: PGBIN (/usr/lib/postgresql/15/bin), JAR (reconciler/target/pgconverge-*.jar; built with
 # mvn if missing), ROUND_TIMEOUT (s, 120), KEEP_LOGS=DIR (copy every round's logs there).
@@ -288,6 +291,27 @@ run_pgconverge() {   # one round: cold formation, then switchover
     for i in 1 2 3; do mv -f "$root/node$i/.desired-state.yaml.new" "$root/node$i/desired-state.yaml"; done
     # shellcheck disable=SC2046
     if r="$(await_streaming "$t0" =2 2 $(pgc_specs "$root"))"; then record switch pgconverge "${r%% *}"; else record switch pgconverge x "$r"; fi
+  fi
+  teardown "$root"
+}
+
+run_pgconverge_warm() {   # the cold formation with the three daemons started before their files exist
+  local root r t0 i n ok=0
+  root="$(newdir pgw)"; pgc_hosts "$root"
+  for i in 1 2 3; do pgc_daemon "$root" "$i"; done
+  for n in $(seq 1 300); do
+    ok=1; for i in 1 2 3; do grep -q "waiting for a valid desired state" "$root/node$i/daemon.log" 2>/dev/null || ok=0; done
+    [ $ok = 1 ] && break; sleep 0.1
+  done
+  if [ $ok = 1 ]; then
+    sleep 1   # the three starts are over
+    for i in 1 2 3; do pgc_desired "$root" "$i" 1 "$root/node$i/.desired-state.yaml.new"; done
+    t0=$(now_us)
+    for i in 1 2 3; do mv -f "$root/node$i/.desired-state.yaml.new" "$root/node$i/desired-state.yaml"; done
+    # shellcheck disable=SC2046
+    if r="$(await_streaming "$t0" =1 2 $(pgc_specs "$root"))"; then record warm pgconverge "${r%% *}"; else record warm pgconverge x "$r"; fi
+  else
+    record warm pgconverge x "the daemons did not say within 30 s that they wait for a file"
   fi
   teardown "$root"
 }
@@ -734,6 +758,7 @@ fmt_s() { [ "$1" = - ] && echo "–" || awk -v v="$1" 'BEGIN {printf "%.2f s", v
 ratio() { [ "$1" = - ] || [ "$2" = - ] || [ "$2" = 0 ] && { echo "–"; return; }; awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f ×", a / b}'; }
 declare -A LABEL=(
   [cold]="cold formation: three empty hosts → both replicas streaming"
+  [warm]="the same, pgconverge's daemons already running: three files pushed → both replicas streaming"
   [switch]="switchover → the new primary shows both replicas streaming"
   [failover]="failover: primary's postmaster + agent killed -9 → new primary streams to the remaining replica"
   [nochange]="no-change run, whole process, converged host"
@@ -749,8 +774,9 @@ table() {
   local sc tool ours peers s m mn mx n all ours_m p pm rat
   echo "| measure | tool | median | min–max | rounds | every round (ms) | pgconverge's median ÷ this one |"
   echo "|---|---|---|---|---|---|---|"
-  for sc in cold switch failover nochange bootstrap; do
+  for sc in cold warm switch failover nochange bootstrap; do
     case "$sc" in
+      warm) ours=(pgconverge); peers=() ;;
       nochange) ours=(check-postgres check-root apply-postgres apply-root); peers=(ansible) ;;
       bootstrap) ours=(pgconverge); peers=(pg_basebackup) ;;
       *) ours=(pgconverge); peers=(patroni pgaf manual) ;;
@@ -768,6 +794,13 @@ table() {
             rat="$rat${rat:+; }$([ ${#ours[@]} -gt 1 ] && echo "${o}: ")$(ratio "$ours_m" "$m")"
           done ;;
       esac
+      if [ "$sc" = warm ]; then   # beside the same rounds' cold formations
+        for o in manual patroni; do
+          [ -n "${SAMPLES["cold|$o"]:-}" ] || continue
+          read -r pm _ _ _ <<<"$(stats "${SAMPLES["cold|$o"]}")"
+          rat="$rat${rat:+; }÷ ${TOOLNAME[$o]}'s cold formation: $(ratio "$m" "$pm")"
+        done
+      fi
       echo "| ${LABEL[$sc]} | ${TOOLNAME[$tool]} | $(fmt_s "$m") | $(fmt_s "$mn")–$(fmt_s "$mx") | $n | $all | ${rat:-} |"
     done
   done
@@ -902,10 +935,10 @@ ROUNDS_DONE=0
 for round in $(seq 1 "$ROUNDS"); do
   l0="$(cut -d' ' -f1 /proc/loadavg)"
   log "== round $round of $ROUNDS (load $l0)"
-  if want cold || want switch || want failover; then
+  if want cold || want warm || want switch || want failover; then
     for t in $(rotate "$round" "${FORMATIONS[@]}"); do
       case "$t" in
-        pgconverge) run_pgconverge ;;
+        pgconverge) if want cold || want switch || want failover; then run_pgconverge; fi; if want warm; then run_pgconverge_warm; fi ;;
         patroni) run_patroni ;;
         pgaf) run_pgaf ;;
         manual) want cold && run_manual ;;
