@@ -281,11 +281,9 @@ public final class Daemon {
         fired.countDown();
       });
       s.addJob(jobDetail(), false);
-      s.scheduleJob(trigger(NEXT, Instant.now().plusSeconds(3600), "start"));
+      schedule(s, NEXT, Instant.now().plusSeconds(3600), "start");
       s.start();
-      if (s.rescheduleJob(NEXT, trigger(NEXT, Instant.now(), "cds-train")) == null) {
-        s.scheduleJob(trigger(NEXT, Instant.now(), "cds-train"));
-      }
+      schedule(s, NEXT, Instant.now(), "cds-train");
       boolean ran = fired.await(5, TimeUnit.SECONDS);
       new PostmasterWatch(why -> { }).close();
       try (DesiredStateWatcher w = DesiredStateWatcher.start(file, why -> { })) {
@@ -320,9 +318,14 @@ public final class Daemon {
   }
 
   private void schedule(TriggerKey key, Instant at, String why) throws SchedulerException {
+    schedule(scheduler, key, at, why);
+  }
+
+  /** Sets trigger {@code key} of the one job to fire at {@code at}, replacing its earlier time if it had one. */
+  private static void schedule(Scheduler s, TriggerKey key, Instant at, String why) throws SchedulerException {
     Trigger t = trigger(key, at, why);
-    if (scheduler.rescheduleJob(key, t) == null) {
-      scheduler.scheduleJob(t);
+    if (s.rescheduleJob(key, t) == null) {
+      s.scheduleJob(t);
     }
   }
 
