@@ -1,8 +1,8 @@
 package io.pgconverge.host;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -97,14 +97,31 @@ public final class ProcessCommands implements Commands {
     return new CommandResult(argv, finished ? p.exitValue() : -1, out.join(), err.join(), !finished);
   }
 
+  /**
+   * Reads a stream to its end on a thread of its own: with more than two cores supplyAsync would
+   * queue it on the common pool, behind callers that may be waiting there for this very process. A
+   * kill closes the pipes, perhaps before the reader began; the read then ends with what had
+   * arrived, and the caller gets its failed result, not an exception.
+   */
   private static CompletableFuture<String> drain(InputStream in) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+    CompletableFuture<String> text = new CompletableFuture<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              ByteArrayOutputStream got = new ByteArrayOutputStream();
+              byte[] buf = new byte[8192];
+              try (in) {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                  got.write(buf, 0, n);
+                }
+              } catch (IOException closedByKill) {
+                // destroyForcibly closes the pipes; what was read before it is the output
+              }
+              text.complete(got.toString(StandardCharsets.UTF_8));
+            },
+            "pgconverge-command-output");
+    reader.setDaemon(true);
+    reader.start();
+    return text;
   }
 }

@@ -35,6 +35,22 @@ class ProcessCommandsTest {
   }
 
   @Test
+  void aCommandKilledTheMomentItStartsStillGivesItsCallerAResultNotAnException() throws Exception {
+    for (int round = 0; round < 40; round++) {
+      Commands commands = new ProcessCommands();
+      CompletableFuture<CommandResult> sleeping =
+          CompletableFuture.supplyAsync(() -> commands.runCancellable(List.of("sleep", "30"), Duration.ofSeconds(60)));
+      int killed = 0;
+      for (long deadline = System.nanoTime() + 5_000_000_000L; killed == 0 && System.nanoTime() < deadline; ) {
+        killed = commands.cancelAll();
+      }
+
+      assertThat(killed).as("round %d", round).isEqualTo(1);
+      assertThat(sleeping.get(10, TimeUnit.SECONDS).ok()).as("round %d", round).isFalse();
+    }
+  }
+
+  @Test
   void anotherRunnersCancelLeavesThisOnesCommandsAlone() {
     Commands mine = new ProcessCommands();
     CompletableFuture<CommandResult> sleeping =
