@@ -6,6 +6,7 @@ import io.pgconverge.host.ServerConnection;
 import io.pgconverge.host.TestCrashHook;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.ServerProbe;
+import io.pgconverge.pg.RecoveryRetryWait;
 import io.pgconverge.pg.Rewind;
 import io.pgconverge.pg.ScramSha256;
 import io.pgconverge.pg.SettingValues;
@@ -174,13 +175,57 @@ final class SqlActions {
           }
         }
         if (pending.isEmpty()) {
-          return a.expect().isEmpty() ? "reloaded" : "reloaded; the server now runs with the new values";
+          String done = a.expect().isEmpty() ? "reloaded" : "reloaded; the server now runs with the new values";
+          return a.awaitReceiver().map(u -> done + "; " + awaitReceiver(st, u)).orElse(done);
         }
         if (System.nanoTime() > deadline) {
           throw new IOException("reloaded, but the server did not take the new values within 10 s: " + String.join(", ", pending));
         }
         pause(20, "confirming the reload");
       }
+    }
+  }
+
+  /**
+   * A repointed standby's WAL receiver, watched every 50 ms for up to 3 s: streaming from the new
+   * upstream ends the wait; the startup process in PostgreSQL's retry wait after a failed attempt
+   * gets another pg_reload_conf(), whose SIGHUP ends that wait (at most one every 200 ms). Not
+   * streaming by then is no failure: the server keeps retrying by itself, and the next run reports it.
+   */
+  private static String awaitReceiver(Statement st, RecoveryRetryWait.Upstream want) {
+    long start = System.nanoTime();
+    long deadline = start + 3_000_000_000L;
+    long lastWake = 0;
+    int wakes = 0;
+    try {
+      while (true) {
+        RecoveryRetryWait.Next next;
+        try (ResultSet rs = st.executeQuery(
+            "select r.status, r.sender_host, r.sender_port, r.slot_name,"
+                + " (select wait_event from pg_stat_activity where backend_type = 'startup')"
+                + " from (select 1) one left join pg_stat_wal_receiver r on true")) {
+          rs.next();
+          next = RecoveryRetryWait.next(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), want);
+        }
+        long now = System.nanoTime();
+        String woke = wakes == 0 ? "" : " (the startup process woken out of PostgreSQL's retry wait " + wakes
+            + (wakes == 1 ? " time)" : " times)");
+        if (next == RecoveryRetryWait.Next.STREAMING) {
+          return "the WAL receiver streams from " + want.describe() + " after " + (now - start) / 1_000_000 + " ms" + woke;
+        }
+        if (now > deadline) {
+          return "the WAL receiver does not stream from " + want.describe() + " yet (3 s)" + woke
+              + "; the server retries by itself";
+        }
+        if (next == RecoveryRetryWait.Next.WAKE && now - lastWake > 200_000_000L) {
+          st.execute("SELECT pg_reload_conf()");
+          lastWake = now;
+          wakes++;
+        }
+        pause(50, "waiting for the WAL receiver");
+      }
+    } catch (SQLException | IOException e) {
+      return "the WAL receiver not seen streaming: " + e.getMessage();
     }
   }
 

@@ -2,6 +2,7 @@ package io.pgconverge.plan;
 
 import io.pgconverge.desired.RoleSpec;
 import io.pgconverge.observe.Secret;
+import io.pgconverge.pg.RecoveryRetryWait;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -227,10 +228,21 @@ public sealed interface Action {
     }
   }
 
-  /** pg_reload_conf(), after checking the server's own views of the files, then confirms the values loaded. */
-  record ReloadServer(List<String> reasons, List<ExpectedSetting> expect) implements Action {
+  /**
+   * pg_reload_conf(), after checking the server's own views of the files, then confirms the values
+   * loaded. With {@code awaitReceiver} (a standby whose upstream settings change): then waits a
+   * little for its WAL receiver to stream from that upstream, waking the startup process out of
+   * PostgreSQL's retry wait ({@link RecoveryRetryWait}).
+   */
+  record ReloadServer(List<String> reasons, List<ExpectedSetting> expect,
+      Optional<RecoveryRetryWait.Upstream> awaitReceiver) implements Action {
+    public ReloadServer(List<String> reasons, List<ExpectedSetting> expect) {
+      this(reasons, expect, Optional.empty());
+    }
+
     public String describe() {
-      return "reload the server (" + String.join("; ", reasons) + ")";
+      return "reload the server (" + String.join("; ", reasons) + ")"
+          + awaitReceiver.map(u -> ", then see the WAL receiver stream from " + u.describe()).orElse("");
     }
 
     public Set<Stage> needs() {

@@ -5,6 +5,7 @@ import io.pgconverge.observe.FileFact;
 import io.pgconverge.observe.FileSettingError;
 import io.pgconverge.observe.LiveSetting;
 import io.pgconverge.observe.ServerFact;
+import io.pgconverge.pg.RecoveryRetryWait;
 import io.pgconverge.pg.SettingContext;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -93,7 +94,7 @@ final class LiveSettingsStep implements PlanStep {
         }
       }
       if (!reasons.isEmpty()) {
-        plan.add(new Action.ReloadServer(reasons, expect));
+        plan.add(new Action.ReloadServer(reasons, expect, awaitReceiver(plan, server, want, reload)));
       }
     }
     for (FileSettingError e : server.configErrors()) {
@@ -102,6 +103,21 @@ final class LiveSettingsStep implements PlanStep {
       }
     }
     return Next.CONTINUE;
+  }
+
+  /**
+   * A standby whose reload changes where it streams from (primary_conninfo or primary_slot_name)
+   * restarts its WAL receiver; a first attempt that fails (the new primary's slot not made yet)
+   * would leave it waiting PostgreSQL's retry interval, 5 s, so the reload sees it stream.
+   */
+  private static Optional<RecoveryRetryWait.Upstream> awaitReceiver(PlanBuilder plan, ServerFact.Running server,
+      Map<String, String> want, List<String> reload) {
+    String conninfo = want.get("primary_conninfo");
+    if (!plan.replica() || !server.inRecovery() || conninfo == null
+        || !(reload.contains("primary_conninfo") || reload.contains("primary_slot_name"))) {
+      return Optional.empty();
+    }
+    return Optional.of(RecoveryRetryWait.Upstream.of(conninfo, want.get("primary_slot_name")));
   }
 
   /** Why the server must reload: the settings, then pg_hba.conf, then postgresql.conf. */

@@ -3,6 +3,7 @@ package io.pgconverge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -99,6 +100,41 @@ class ReplicaDriftIT {
             "select active from pg_replication_slots where slot_name = 'pgc_node2'", "t",
             Cluster.STREAMING_TIMEOUT))
         .isEqualTo("t");
+  }
+
+  /**
+   * A switchover's follower repoints while the new primary may not have made its slot yet: the
+   * first attempt fails and PostgreSQL waits its 5 s wal_retrieve_retry_interval before the next.
+   * The apply that repoints stays with the WAL receiver and wakes the startup process out of that
+   * wait once the slot is there, so the replica streams when the apply ends, not seconds later.
+   */
+  @Test
+  void aReplicaRepointedAtASlotNotMadeYetStreamsWhenItsApplyEnds() throws Exception {
+    String managed = TestHost.read(replica.postgresqlConf());
+    assertThat(managed).contains("primary_slot_name = pgc_node2\n");
+    TestHost.edit(replica.postgresqlConf(), managed.replace("primary_slot_name = pgc_node2\n", "primary_slot_name = ''\n"));
+    cluster.psql(replica, "select pg_reload_conf()");
+    cluster.await(primary, "select active from pg_replication_slots where slot_name = 'pgc_node2'", "f",
+        Cluster.STREAMING_TIMEOUT);
+    cluster.psql(primary, "select pg_drop_replication_slot('pgc_node2')");
+    cluster.awaitWalReceiverStreaming(replica);
+
+    try (BackgroundProcess apply = cluster.startApply(replica)) {
+      String waiting = cluster.await(replica,
+          "select wait_event from pg_stat_activity where backend_type = 'startup'", "RecoveryRetrieveRetryInterval",
+          Duration.ofSeconds(2));
+      assertThat(waiting).as("the replica's first attempt through the missing slot failed").isEqualTo("RecoveryRetrieveRetryInterval");
+      cluster.psql(primary, "select pg_create_physical_replication_slot('pgc_node2', true)");
+      assertThat(apply.waitForExit(Cli.TIMEOUT)).isTrue();
+      ProcessResult r = apply.result();
+
+      assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+      assertThat(cluster.psql(replica, "select status, slot_name from pg_stat_wal_receiver"))
+          .as("the WAL receiver the moment the apply ended\n%s", r.describe()).isEqualTo("streaming|pgc_node2");
+      assertThat(r.output()).contains("the WAL receiver streams from", "through slot pgc_node2",
+          "woken out of PostgreSQL's retry wait");
+    }
+    assertThat(TestHost.read(replica.postgresqlConf())).isEqualTo(managed);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.pgconverge.observe.SlotRow;
 import io.pgconverge.observe.WalReceiverRow;
 import io.pgconverge.pg.ControlData;
 import io.pgconverge.pg.Passfile;
+import io.pgconverge.pg.RecoveryRetryWait;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -129,6 +130,38 @@ class ReplicaPlannerTest {
     Plan plan = Planner.plan(f.desired(), facts);
     assertThat(kinds(plan)).containsExactly(Action.ValidateConfig.class, Action.WriteFile.class, Action.ReloadServer.class);
     assertThat(plan.drifts()).anySatisfy(d -> assertThat(d.subject()).isEqualTo("primary_conninfo"));
+    assertThat(((Action.ReloadServer) plan.actions().get(2)).awaitReceiver())
+        .contains(new RecoveryRetryWait.Upstream("10.0.0.11", 5432, "pgc_node2"));
+  }
+
+  @Test
+  void aReloadThatRepointsTheReplicasSlotWaitsToSeeItsReceiverStreamAndOneOfOtherSettingsDoesNot() {
+    Facts base = convergedReplica(PRIMARY_ID, streaming(), Map.of());
+    ServerFact.Running r = (ServerFact.Running) base.server();
+    Map<String, LiveSetting> noSlot = new java.util.LinkedHashMap<>(r.settings());
+    LiveSetting slot = noSlot.get("primary_slot_name");
+    noSlot.put("primary_slot_name", new LiveSetting(slot.name(), "", null, "string", "sighup", slot.source(), slot.sourcefile(), false));
+    Map<String, LiveSetting> otherWorkMem = new java.util.LinkedHashMap<>(r.settings());
+    LiveSetting wm = otherWorkMem.get("work_mem");
+    otherWorkMem.put("work_mem", new LiveSetting(wm.name(), "1024", wm.unit(), wm.vartype(), wm.context(), wm.source(), wm.sourcefile(), false));
+
+    Action.ReloadServer repoint = reloadFor(base, r, noSlot);
+    Action.ReloadServer settingsOnly = reloadFor(base, r, otherWorkMem);
+
+    assertThat(repoint.reasons()).singleElement().asString().contains("primary_slot_name");
+    assertThat(repoint.awaitReceiver()).contains(new RecoveryRetryWait.Upstream("10.0.0.11", 5432, "pgc_node2"));
+    assertThat(repoint.describe()).endsWith("then see the WAL receiver stream from 10.0.0.11:5432 through slot pgc_node2");
+    assertThat(settingsOnly.reasons()).singleElement().asString().contains("work_mem");
+    assertThat(settingsOnly.awaitReceiver()).isEmpty();
+  }
+
+  private Action.ReloadServer reloadFor(Facts base, ServerFact.Running r, Map<String, LiveSetting> live) {
+    Facts facts = f.host().data(base.dataDirectory()).conf(ManagedFiles.postgresqlConf(f.desired())).hba(ManagedFiles.hbaConf(f.desired()))
+        .server(new ServerFact.Running(r.serverVersionNum(), true, Instant.EPOCH, live, Map.of(), List.of(), r.replication()))
+        .primary(base.primary()).build();
+    Plan plan = Planner.plan(f.desired(), facts);
+    assertThat(kinds(plan)).as("%s", plan.actions()).containsExactly(Action.ReloadServer.class);
+    return (Action.ReloadServer) plan.actions().get(0);
   }
 
   @Test
