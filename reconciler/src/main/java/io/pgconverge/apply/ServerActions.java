@@ -77,13 +77,13 @@ final class ServerActions {
       return control.startAfterCrash(a.bin(), a.configDir(), a.data(), a.logFile());
     }
     java.util.List<String> once = firstStartOf(a);
-    control.start(a.bin(), a.configDir(), a.logFile(), once);
+    control.start(a.bin(), a.configDir(), a.data(), a.logFile(), once);
     return once.isEmpty() ? "server started" : "server started (first start of the new copy: " + String.join(", ", once) + ")";
   }
 
   private String restart(Action.RestartServer a) throws IOException {
     control.stop(a.bin(), a.configDir());
-    control.start(a.bin(), a.configDir(), a.logFile());
+    control.start(a.bin(), a.configDir(), a.data(), a.logFile());
     return "server restarted";
   }
 

@@ -60,6 +60,30 @@ public final class PostmasterProbe {
     return new Alive(pid);
   }
 
+  /**
+   * True when postmaster.pid shows what {@code pg_ctl start -w} waits for: a postmaster of this data
+   * directory, alive, started at or after {@code notBefore} (epoch seconds, the file's third line:
+   * not one a crash left behind), whose status (its eighth line) is {@code ready} or {@code
+   * standby}. Reads only.
+   */
+  public static boolean readySince(Path data, long notBefore) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(data.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return false;
+    }
+    if (lines.size() < 8 || !lines.get(0).strip().matches("[0-9]{1,10}") || !lines.get(2).strip().matches("[0-9]{1,19}")) {
+      return false;
+    }
+    String status = lines.get(7).strip();
+    if (!status.equals("ready") && !status.equals("standby")) {
+      return false;
+    }
+    Path proc = Path.of("/proc", lines.get(0).strip());
+    return Long.parseLong(lines.get(2).strip()) >= notBefore && Files.isDirectory(proc) && isPostmasterOf(proc, data);
+  }
+
   private static boolean isPostmasterOf(Path proc, Path data) {
     try {
       Path exe = Files.readSymbolicLink(proc.resolve("exe"));
