@@ -259,6 +259,57 @@ class FailoverAgentIT {
     }
   }
 
+  /**
+   * etcd frozen until the primary demotes, thawed at once: its lease, and the leader key on it,
+   * have not ended in etcd yet. The former primary must not keep that lease alive while it no
+   * longer acts as the key's holder (a run on CI once sat 150 s that way, nobody writable): it
+   * proves the key is still its own by a full renewal and holds it again.
+   */
+  @Test
+  void etcdThawedBeforeTheDemotedPrimarysLeaseEndedItHoldsTheKeyAgainInsteadOfKeepingItIdle() throws Exception {
+    Assumptions.assumeTrue(PostgresUser.testsRunAsRoot(), "needs root for network namespaces");
+    try (EtcdCluster etcd = EtcdCluster.start(); Cluster cluster = Cluster.create(3)) {
+      Assumptions.assumeTrue(cluster.lab().isolated(), "needs network namespaces: " + cluster.lab().fallbackReason().orElse(""));
+      FailoverIT.convergeWithRows(cluster, new Daemons(cluster));
+      ClusterKeys keys = freshKeys();
+      EtcdClient operator = EtcdClient.open(EtcdSettings.plain(etcd.endpoints(), Duration.ofSeconds(3)));
+      List<Member> members = members(cluster, etcd, keys);
+      ClusterNode node1 = cluster.node(1);
+      try (WritableWatch watch = WritableWatch.start(cluster)) {
+        members.forEach(Member::start);
+        awaitLeader(operator, keys, "node1", members);
+        long renewedUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (members.get(0).said.stream().noneMatch(l -> l.startsWith("Renew")) && System.nanoTime() < renewedUntil) {
+          Thread.sleep(200);
+        }
+        etcd.freezeAll();
+        long frozen = System.nanoTime();
+        try {
+          while (members.get(0).agent.holdDeadlineNanos().isPresent() && System.nanoTime() < frozen + TTL.plusSeconds(20).toNanos()) {
+            Thread.sleep(50);
+          }
+          assertThat(members.get(0).agent.holdDeadlineNanos()).as("node1 dropped its hold with etcd frozen\n%s", transcripts(members))
+              .isEmpty();
+        } finally {
+          etcd.thawAll();
+        }
+        long thawed = System.nanoTime();
+        while (members.stream().noneMatch(m -> m.agent.holdDeadlineNanos().isPresent())
+            && System.nanoTime() < thawed + TTL.plus(LOOP_WAIT.multipliedBy(5)).toNanos()) {
+          Thread.sleep(100);
+        }
+        assertThat(members.stream().filter(m -> m.agent.holdDeadlineNanos().isPresent()).map(m -> m.node.name()).toList())
+            .as("the members holding the leader key after the thaw\n%s", transcripts(members)).containsExactly("node1");
+        assertThat(operator.get(keys.leader()).map(kv -> kv.value())).contains("node1");
+        watch.close();
+        assertThat(watch.twoWritable()).as("polls (of %d) with two writable", watch.polls()).isEmpty();
+      } finally {
+        members.forEach(Member::close);
+        System.out.println(transcripts(members));
+      }
+    }
+  }
+
   private static ClusterKeys freshKeys() {
     return new ClusterKeys("/pgconverge-it", "c" + UUID.randomUUID().toString().substring(0, 8));
   }

@@ -331,6 +331,25 @@ public final class FailoverAgent {
       }
       lease = null;
     }
+    if (lease != null && primary.filter(self::equals).isPresent()) {
+      // etcd named us leader at the last read, but our hold was dropped (its deadline passed while
+      // etcd did not answer: the server was demoted). A plain keepalive would keep our lease, and
+      // with it the leader key, alive for good while this host refuses to act as its holder, and
+      // no replica could take the key: nobody would ever be writable. The full renewal (keepalive
+      // and a compare on the key) proves the key is still ours; then we hold it again and the
+      // daemon starts the server. Otherwise it is lost, as above.
+      Renewal r = leaderLease.renew(lease);
+      if (r instanceof Renewal.Renewed renewed) {
+        lease = renewed.lease();
+        holdUntil(renewed.lease().sentNanos(), renewed.lease().ttlSeconds());
+        log.accept("the leader key is still ours now that etcd answers again: holding it again");
+        return;
+      }
+      if (((Renewal.Lost) r).reason() != LeaderLease.LostReason.LEASE_EXPIRED) {
+        return;
+      }
+      lease = null;
+    }
     if (lease != null) {
       try {
         lease = client.keepAlive(lease.id());
