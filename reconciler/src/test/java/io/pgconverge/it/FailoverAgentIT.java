@@ -215,12 +215,7 @@ class FailoverAgentIT {
       List<Member> members = members(cluster, etcd, keys);
       ClusterNode node1 = cluster.node(1);
       try (WritableWatch watch = WritableWatch.start(cluster)) {
-        members.forEach(Member::start);
-        awaitLeader(operator, keys, "node1", members);
-        long renewedUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (members.get(0).said.stream().noneMatch(l -> l.startsWith("Renew")) && System.nanoTime() < renewedUntil) {
-          Thread.sleep(200);
-        }
+        startWithNode1Renewing(operator, keys, members);
         etcd.freezeAll();
         long frozen = System.nanoTime();
         try {
@@ -276,12 +271,7 @@ class FailoverAgentIT {
       List<Member> members = members(cluster, etcd, keys);
       ClusterNode node1 = cluster.node(1);
       try (WritableWatch watch = WritableWatch.start(cluster)) {
-        members.forEach(Member::start);
-        awaitLeader(operator, keys, "node1", members);
-        long renewedUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (members.get(0).said.stream().noneMatch(l -> l.startsWith("Renew")) && System.nanoTime() < renewedUntil) {
-          Thread.sleep(200);
-        }
+        startWithNode1Renewing(operator, keys, members);
         etcd.freezeAll();
         long frozen = System.nanoTime();
         try {
@@ -307,6 +297,16 @@ class FailoverAgentIT {
         members.forEach(Member::close);
         System.out.println(transcripts(members));
       }
+    }
+  }
+
+  /** Starts every member's agent and waits until node1 holds the leader key and has renewed it once. */
+  private static void startWithNode1Renewing(EtcdClient operator, ClusterKeys keys, List<Member> members) throws Exception {
+    members.forEach(Member::start);
+    awaitLeader(operator, keys, "node1", members);
+    long renewedUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (members.get(0).said.stream().noneMatch(l -> l.startsWith("Renew")) && System.nanoTime() < renewedUntil) {
+      Thread.sleep(200);
     }
   }
 
