@@ -401,6 +401,19 @@ final class FailoverLab implements AutoCloseable {
     return etcdValue("leader");
   }
 
+  /** The role {@code node}'s member key publishes ("primary", "replica", "stopped"), or "no key". */
+  String memberRole(ClusterNode node) {
+    Optional<String> v = etcdValue("members/" + node.name());
+    if (v.isEmpty()) {
+      return "no key";
+    }
+    try {
+      return JSON.readTree(v.get()).path("role").asText("no role");
+    } catch (java.io.IOException e) {
+      return "unreadable (" + v.get() + ")";
+    }
+  }
+
   /** The value of the cluster's key {@code name}, empty when absent or when etcd did not answer. */
   Optional<String> etcdValue(String name) {
     ProcessResult r = etcd.etcdctl("get", "--print-value-only", KEYS + name);
@@ -584,7 +597,9 @@ final class FailoverLab implements AutoCloseable {
   /**
    * Waits (bounded) until the cluster is healthy again: exactly one writable server, the holder of
    * the leader key, streaming to both others ({@code replay_lsn} set), whose WAL receivers say
-   * {@code streaming}. Returns the primary; fails with the daemons' logs.
+   * {@code streaming}, and whose member keys in etcd say so (a switchover asked before a member's
+   * daemon republished its key after its server started is refused: "member key says its server
+   * does not run"). Returns the primary; fails with the daemons' logs.
    */
   ClusterNode awaitHealthy(Duration timeout) {
     ClusterNode[] primary = new ClusterNode[1];
@@ -607,6 +622,14 @@ final class FailoverLab implements AutoCloseable {
       for (ClusterNode r : cluster.nodes()) {
         if (r != p && !cluster.tryPsql(r, "select status from pg_stat_wal_receiver").stdout().trim().equals("streaming")) {
           seen[0] += "; " + r.name() + "'s wal receiver not streaming";
+          return false;
+        }
+      }
+      for (ClusterNode n : cluster.nodes()) {
+        String role = memberRole(n);
+        String expected = n == p ? "primary" : "replica";
+        if (!role.equals(expected)) {
+          seen[0] += "; " + n.name() + "'s member key says " + role + ", not " + expected;
           return false;
         }
       }
