@@ -99,6 +99,33 @@ class LauncherRunAsIT {
     assertThat(Files.getLastModifiedTime(cache).toMillis()).as("the cache is not rewritten").isEqualTo(learnt);
   }
 
+  /** What the launcher's JVM says of its heap: {@code -Xlog:gc+init} and {@code gc+heap+exit} lines, and any warning. */
+  private ProcessResult checkWithHeapLog(String javaOpts) {
+    Path script = Cli.jar().getParent().getParent().getParent().resolve("resources/pgconverge");
+    return Processes.run(List.of("/bin/sh", script.toString(), "check", "--config", host.desiredStateFile().toString()),
+        Map.of("PGCONVERGE_HOME", home.toString(), "PGCONVERGE_RUN_AS_CACHE", cache.toString(), "PGCONVERGE_CDS_ARCHIVE",
+            home.resolve("none.jsa").toString(), "JAVA_OPTS", javaOpts + " -Xlog:gc+init -Xlog:gc+heap+exit -Xlog:gc"), Cli.TIMEOUT);
+  }
+
+  @Test
+  void aOneShotCheckGetsAYoungGenerationItsAllocationsFitInUnlessTheOperatorSizedTheHeap() {
+    check().assertExit(0); // learn the user: the runs below are one JVM each
+    ProcessResult sized = checkWithHeapLog("").assertExit(0);
+    assertThat(sized.output()).as(sized.describe()).contains("Heap Initial Capacity: 24M").contains("Heap Max Capacity: 48M")
+        .doesNotContain("warning");
+    assertThat(edenKilobytes(sized)).as("the eden of a one-shot check (it allocates about 10 MB)\n%s", sized.describe())
+        .isGreaterThanOrEqualTo(12 * 1024);
+    ProcessResult operator = checkWithHeapLog("-Xmx16m").assertExit(0);
+    assertThat(operator.output()).as(operator.describe()).contains("Heap Initial Capacity: 8M").contains("Heap Max Capacity: 16M")
+        .doesNotContain("warning");
+    assertThat(edenKilobytes(operator)).as("the operator's heap, sized by the JVM\n%s", operator.describe()).isLessThan(12 * 1024);
+  }
+
+  private static long edenKilobytes(ProcessResult r) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("eden space (\\d+)K").matcher(r.output());
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
   @Test
   void aCacheSomeoneElseCouldWriteOrOtherBytesTakeTheLongWayAgain() throws Exception {
     check().assertExit(0);
