@@ -4,6 +4,7 @@ import io.pgconverge.daemon.Daemon;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
+import io.pgconverge.host.ConnectionPrewarm;
 import io.pgconverge.host.LocalServer;
 import io.pgconverge.loop.Reconciler;
 import io.pgconverge.plan.Action;
@@ -43,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * logged), parses a desired state and an invalid one, runs a check-only loop against an empty data
  * directory (observe, plan, report, status and metrics rendering), opens a JDBC connection to a
  * Unix socket that does not exist and one to a listener of its own that hangs up (pgjdbc and
- * {@code UnixSocketFactory}), goes through a daemon's start without a daemon ({@link
- * Daemon#exerciseStartPaths}: Quartz, the file watch), and loads the classes listed in {@code
+ * {@code UnixSocketFactory}), runs {@code ConnectionPrewarm}, goes through a daemon's start
+ * without a daemon ({@link Daemon#exerciseStartPaths}: Quartz, the file watch), and loads the classes listed in {@code
  * cds-classes.txt} (the rest of what a converged check, apply and daemon load: query execution).
  */
 final class CdsTraining {
@@ -124,6 +125,8 @@ final class CdsTraining {
       // expected: the socket does not exist
     }
     connectToAListenerThatHangsUp(new LocalServer(dir, 2, user));
+    ConnectionPrewarm.start();
+    ConnectionPrewarm.awaitDone();
     try {
       if (!Daemon.exerciseStartPaths(file)) {
         System.err.println("cds-train: the daemon's scheduler did not fire its job within 5 s");

@@ -197,6 +197,7 @@ public final class Main {
 
   /** Runs a command {@link #quick} parsed as picocli's execute would: an exception is printed and exits 1. */
   static int runQuick(Callable<Integer> cmd) {
+    io.pgconverge.host.ConnectionPrewarm.start();
     try {
       return cmd.call();
     } catch (Exception e) {

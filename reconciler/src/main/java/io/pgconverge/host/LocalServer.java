@@ -23,6 +23,12 @@ public record LocalServer(Path socketDirectory, int port, String user) implement
 
   @Override
   public Connection connect() throws SQLException {
+    ConnectionPrewarm.awaitDone();
+    return connectNow();
+  }
+
+  /** {@link #connect} without waiting for {@link ConnectionPrewarm} (which calls this). */
+  Connection connectNow() throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
     props.setProperty("socketFactory", UnixSocketFactory.class.getName());
