@@ -59,11 +59,15 @@ class LauncherRunAsIT {
   }
 
   private ProcessResult launcher(String... args) {
+    return launcherWith("-Xlog:gc+init", args);
+  }
+
+  private ProcessResult launcherWith(String javaOpts, String... args) {
     Path script = Cli.jar().getParent().getParent().getParent().resolve("resources/pgconverge");
     List<String> argv = new java.util.ArrayList<>(List.of("/bin/sh", script.toString()));
     argv.addAll(List.of(args));
     return Processes.run(argv, Map.of("PGCONVERGE_HOME", home.toString(), "PGCONVERGE_RUN_AS_CACHE", cache.toString(),
-        "PGCONVERGE_CDS_ARCHIVE", home.resolve("none.jsa").toString(), "JAVA_OPTS", "-Xlog:gc+init"), Cli.TIMEOUT);
+        "PGCONVERGE_CDS_ARCHIVE", home.resolve("none.jsa").toString(), "JAVA_OPTS", javaOpts), Cli.TIMEOUT);
   }
 
   private ProcessResult check() {
@@ -101,10 +105,7 @@ class LauncherRunAsIT {
 
   /** What the launcher's JVM says of its heap: {@code -Xlog:gc+init} and {@code gc+heap+exit} lines, and any warning. */
   private ProcessResult checkWithHeapLog(String javaOpts) {
-    Path script = Cli.jar().getParent().getParent().getParent().resolve("resources/pgconverge");
-    return Processes.run(List.of("/bin/sh", script.toString(), "check", "--config", host.desiredStateFile().toString()),
-        Map.of("PGCONVERGE_HOME", home.toString(), "PGCONVERGE_RUN_AS_CACHE", cache.toString(), "PGCONVERGE_CDS_ARCHIVE",
-            home.resolve("none.jsa").toString(), "JAVA_OPTS", javaOpts + " -Xlog:gc+init -Xlog:gc+heap+exit -Xlog:gc"), Cli.TIMEOUT);
+    return launcherWith(javaOpts + " -Xlog:gc+init -Xlog:gc+heap+exit", "check", "--config", host.desiredStateFile().toString());
   }
 
   @Test
