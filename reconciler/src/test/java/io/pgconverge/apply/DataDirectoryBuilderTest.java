@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DataDirectoryBuilderTest {
   @TempDir Path tmp;
   private final InMemoryHost host = new InMemoryHost();
-  private final List<String> seenAtFlush = new ArrayList<>();
+  /** What the host looked like at each flush, one line per flush. */
+  private final List<String> seenAtFlush = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Path bin;
   private Path data;
   private Path staging;
@@ -41,9 +41,10 @@ class DataDirectoryBuilderTest {
     staging = Staging.beside(data);
     Files.createDirectories(data.getParent());
     host.on("sync", argv -> {
-      seenAtFlush.add("PGDATA " + (Files.exists(data.resolve("PG_VERSION")) ? "has PG_VERSION" : "has no PG_VERSION"));
-      seenAtFlush.add("staging " + (Files.exists(staging.resolve("PG_VERSION")) ? "complete" : "missing"));
-      seenAtFlush.add("standby.signal " + (Files.exists(staging.resolve("standby.signal")) ? "written" : "absent"));
+      seenAtFlush.add("PGDATA " + (Files.exists(data.resolve("PG_VERSION")) ? "has PG_VERSION" : "has no PG_VERSION")
+          + ", staging " + (Files.exists(staging.resolve("PG_VERSION")) ? "complete" : "missing")
+          + ", standby.signal " + (Files.exists(staging.resolve("standby.signal")) ? "written" : "absent")
+          + (Files.exists(staging.resolve("copying")) ? ", still copying" : ""));
       return new CommandResult(argv, 0, "", "", false);
     });
   }
@@ -79,7 +80,7 @@ class DataDirectoryBuilderTest {
     assertThat(argsOf("initdb")).contains("--no-sync").contains("--data-checksums");
     assertThat(syncs()).containsExactly(List.of("sync", "-f", staging.toString()));
     assertThat(seenAtFlush).as("what the host looked like while the flush ran")
-        .containsSubsequence("PGDATA has no PG_VERSION", "staging complete");
+        .containsExactly("PGDATA has no PG_VERSION, staging complete, standby.signal absent");
     assertThat(data.resolve("PG_VERSION")).exists();
     assertThat(staging).doesNotExist();
   }
@@ -89,9 +90,39 @@ class DataDirectoryBuilderTest {
     new DataDirectoryBuilder(host.ports().commands()).basebackup(basebackup(), ApplyEvents.NONE);
 
     assertThat(argsOf("pg_basebackup")).contains("--no-sync").contains("-c fast");
-    assertThat(syncs()).hasSize(1);
-    assertThat(seenAtFlush).containsExactly("PGDATA has no PG_VERSION", "staging complete", "standby.signal written");
+    assertThat(seenAtFlush.stream().filter(f -> f.contains("standby.signal written")))
+        .as("the flush after the copy and pgconverge's edits to it, whatever flushed while it ran")
+        .containsExactly("PGDATA has no PG_VERSION, staging complete, standby.signal written");
+    assertThat(seenAtFlush.get(seenAtFlush.size() - 1)).contains("standby.signal written");
     assertThat(Files.readString(data.resolve("postgresql.auto.conf"))).isEqualTo("work_mem = '8MB'\n");
+  }
+
+  @Test
+  void aLongCopyIsWrittenBackWhileItRunsAndFlushedOnceMoreWhenComplete() throws Exception {
+    script("pg_basebackup", "mkdir -p \"$d\" && echo 15 > \"$d/PG_VERSION\" && touch \"$d/copying\" && sleep 1 && rm \"$d/copying\"");
+
+    new DataDirectoryBuilder(host.ports().commands()).basebackup(basebackup(), ApplyEvents.NONE);
+    int flushes = seenAtFlush.size();
+    Thread.sleep(4 * 50);
+
+    assertThat(seenAtFlush.stream().filter(f -> f.endsWith("still copying")).count())
+        .as("flushes of the staging directory while pg_basebackup still copied").isGreaterThan(1);
+    assertThat(seenAtFlush.get(flushes - 1)).as("the last flush, before the rename: the one that decides")
+        .isEqualTo("PGDATA has no PG_VERSION, staging complete, standby.signal written");
+    assertThat(seenAtFlush).as("no flush once the copy is in place").hasSize(flushes);
+    assertThat(data.resolve("PG_VERSION")).exists();
+  }
+
+  @Test
+  void aFlushWhileTheCopyRunsThatFailsIsNotTheCopysFailure() throws Exception {
+    script("pg_basebackup", "mkdir -p \"$d\" && echo 15 > \"$d/PG_VERSION\" && touch \"$d/copying\" && sleep 0.5 && rm \"$d/copying\"");
+    host.on("sync", argv -> Files.exists(staging.resolve("copying"))
+        ? new CommandResult(argv, 1, "", "sync: error syncing: Input/output error", false)
+        : new CommandResult(argv, 0, "", "", false));
+
+    new DataDirectoryBuilder(host.ports().commands()).basebackup(basebackup(), ApplyEvents.NONE);
+
+    assertThat(data.resolve("PG_VERSION")).as("the copy moved into place: the last flush succeeded").exists();
   }
 
   @Test
@@ -126,7 +157,7 @@ class DataDirectoryBuilderTest {
 
     new DataDirectoryBuilder(host.ports().commands()).initdb(initdb());
 
-    assertThat(seenAtFlush).containsSubsequence("PGDATA has no PG_VERSION", "staging complete");
+    assertThat(seenAtFlush).containsExactly("PGDATA has no PG_VERSION, staging complete, standby.signal absent");
     assertThat(data.resolve("PG_VERSION")).exists();
   }
 
