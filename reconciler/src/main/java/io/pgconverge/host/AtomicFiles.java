@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * The one atomic writer of pgconverge: every managed file (postgresql.conf, pg_hba.conf, the
  * passfile, the status and metrics files) is replaced by it. Readers see the old bytes or the new,
- * never half, and after a crash the new bytes are on disk once the call returned:
+ * never half, and after a crash the new bytes are on disk once {@link #write} returned:
  *
  * <ol>
  *   <li>write a temp file beside the target ({@code .<name>.<pid>.pgconverge-tmp}, with its mode
@@ -27,6 +27,11 @@ import java.util.stream.Stream;
  * The PID in the temp name keeps two processes that write the same file (the daemon and {@code
  * pgconverge apply} both write the status file) from sharing a temp file; a temp file whose
  * process died before its rename is removed by the next write of the same target.
+ *
+ * <p>{@link #publish} is the same without the two fsyncs, for files that only report the last run
+ * (the status and metrics files, in {@code /run} by default): readers still see old or new bytes,
+ * never half, but a power loss may leave the old bytes or an empty file, which the next run
+ * replaces. Nothing that configures the server or holds a secret is written that way.
  */
 public final class AtomicFiles {
   private static final String SUFFIX = ".pgconverge-tmp";
@@ -41,6 +46,19 @@ public final class AtomicFiles {
 
   /** Writes {@code content} to {@code target} with exactly {@code mode} (the umask does not narrow it). */
   public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+    replace(target, content, mode, true);
+  }
+
+  /**
+   * Replaces {@code target} as {@link #write} does, atomically for its readers, but flushes neither
+   * the file nor its directory: for a report that the next run rewrites anyway (two fsyncs on ext4
+   * cost a one-shot {@code apply} about 5 ms each file).
+   */
+  public static void publish(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+    replace(target, content, mode, false);
+  }
+
+  private static void replace(Path target, byte[] content, Set<PosixFilePermission> mode, boolean durable) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -55,7 +73,9 @@ public final class AtomicFiles {
         ch.write(buf);
       }
       Files.setPosixFilePermissions(tmp, mode);
-      ch.force(true);
+      if (durable) {
+        ch.force(true);
+      }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
@@ -63,7 +83,9 @@ public final class AtomicFiles {
     TestCrashHook.at("atomic-write:temp-written(" + target.getFileName() + ")");
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     TestCrashHook.at("atomic-write:renamed(" + target.getFileName() + ")");
-    fsyncDirectory(dir);
+    if (durable) {
+      fsyncDirectory(dir);
+    }
   }
 
   /** Removes {@code target} and fsyncs its directory, so the removal survives a power loss; false when it was not there. */

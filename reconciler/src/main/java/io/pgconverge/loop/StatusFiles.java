@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the status file and the metrics file after a run, each with {@link AtomicFiles} (temp file
- * beside it, fsync, rename, fsync of the directory), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
+ * Writes the status file and the metrics file after a run, each with {@link AtomicFiles#publish}
+ * (temp file beside it, renamed over it: readers see a whole file; not fsynced, since the next run
+ * rewrites both and their default place, {@code /run}, does not outlive a reboot), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
  * directory is created by the daemon; for a one-shot {@code apply} it is skipped (the directory
  * belongs to the daemon's systemd unit).
  */
@@ -69,7 +70,7 @@ public final class StatusFiles {
         }
         Files.createDirectories(dir);
       }
-      AtomicFiles.write(target, text.getBytes(StandardCharsets.UTF_8), PosixFilePermissions.fromString("rw-r--r--"));
+      AtomicFiles.publish(target, text.getBytes(StandardCharsets.UTF_8), PosixFilePermissions.fromString("rw-r--r--"));
     } catch (IOException | RuntimeException e) {
       if (createDirectories && !warned) {
         LOG.warn("cannot write {}: {}", target, e.toString());
