@@ -101,7 +101,7 @@ class DataDirectoryBuilderTest {
   void aLongCopyIsWrittenBackWhileItRunsAndFlushedOnceMoreWhenComplete() throws Exception {
     script("pg_basebackup", "mkdir -p \"$d\" && echo 15 > \"$d/PG_VERSION\" && touch \"$d/copying\" && sleep 1 && rm \"$d/copying\"");
 
-    new DataDirectoryBuilder(host.ports().commands()).basebackup(basebackup(), ApplyEvents.NONE);
+    new DataDirectoryBuilder(host.ports().commands(), 0).basebackup(basebackup(), ApplyEvents.NONE);
     int flushes = seenAtFlush.size();
     Thread.sleep(4 * 50);
 
@@ -114,13 +114,23 @@ class DataDirectoryBuilderTest {
   }
 
   @Test
+  void aCopyThatLeavesLittleDirtyIsFlushedOnlyOnceItIsComplete() throws Exception {
+    script("pg_basebackup", "mkdir -p \"$d\" && echo 15 > \"$d/PG_VERSION\" && touch \"$d/copying\" && sleep 0.5 && rm \"$d/copying\"");
+
+    new DataDirectoryBuilder(host.ports().commands(), 1L << 50).basebackup(basebackup(), ApplyEvents.NONE);
+
+    assertThat(seenAtFlush).as("dirty page cache under the threshold: no process started while it copied")
+        .containsExactly("PGDATA has no PG_VERSION, staging complete, standby.signal written");
+  }
+
+  @Test
   void aFlushWhileTheCopyRunsThatFailsIsNotTheCopysFailure() throws Exception {
     script("pg_basebackup", "mkdir -p \"$d\" && echo 15 > \"$d/PG_VERSION\" && touch \"$d/copying\" && sleep 0.5 && rm \"$d/copying\"");
     host.on("sync", argv -> Files.exists(staging.resolve("copying"))
         ? new CommandResult(argv, 1, "", "sync: error syncing: Input/output error", false)
         : new CommandResult(argv, 0, "", "", false));
 
-    new DataDirectoryBuilder(host.ports().commands()).basebackup(basebackup(), ApplyEvents.NONE);
+    new DataDirectoryBuilder(host.ports().commands(), 0).basebackup(basebackup(), ApplyEvents.NONE);
 
     assertThat(data.resolve("PG_VERSION")).as("the copy moved into place: the last flush succeeded").exists();
   }
