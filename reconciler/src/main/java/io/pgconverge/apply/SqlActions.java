@@ -187,8 +187,9 @@ final class SqlActions {
   }
 
   /**
-   * A repointed standby's WAL receiver, watched every 50 ms for up to 3 s: streaming from the new
-   * upstream ends the wait; the startup process in PostgreSQL's retry wait after a failed attempt
+   * A repointed standby's WAL receiver, watched every 50 ms for up to 3 s: the same receiver seen
+   * streaming from the new upstream at two looks in a row ends the wait (one the new upstream
+   * refuses lives a few milliseconds, showing as streaming); the startup process in PostgreSQL's retry wait after a failed attempt
    * gets another pg_reload_conf(), whose SIGHUP ends that wait (at most one every 200 ms). Not
    * streaming by then is no failure: the server keeps retrying by itself, and the next run reports it.
    */
@@ -197,16 +198,21 @@ final class SqlActions {
     long deadline = start + 3_000_000_000L;
     long lastWake = 0;
     int wakes = 0;
+    long streamingBefore = 0;
     try {
       while (true) {
         RecoveryRetryWait.Next next;
+        long pid;
         try (ResultSet rs = st.executeQuery(
-            "select r.status, r.sender_host, r.sender_port, r.slot_name,"
+            "select r.status, r.pid, r.sender_host, r.sender_port, r.slot_name,"
                 + " (select wait_event from pg_stat_activity where backend_type = 'startup')"
                 + " from (select 1) one left join pg_stat_wal_receiver r on true")) {
           rs.next();
-          next = RecoveryRetryWait.next(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), want);
+          pid = rs.getLong(2);
+          next = RecoveryRetryWait.next(rs.getString(1), pid, rs.getString(3), rs.getInt(4), rs.getString(5), rs.getString(6), want,
+              streamingBefore);
         }
+        streamingBefore = next == RecoveryRetryWait.Next.CONFIRM ? pid : 0;
         long now = System.nanoTime();
         String woke = wakes == 0 ? "" : " (the startup process woken out of PostgreSQL's retry wait " + wakes
             + (wakes == 1 ? " time)" : " times)");

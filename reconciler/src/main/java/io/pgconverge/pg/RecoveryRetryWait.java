@@ -16,8 +16,15 @@ public final class RecoveryRetryWait {
 
   /** What the apply does next. */
   public enum Next {
-    /** The receiver streams from the upstream that was loaded. */
+    /** The receiver streams from the upstream that was loaded, and did at the look before. */
     STREAMING,
+    /**
+     * The receiver streams from the upstream that was loaded, first seen so at this look: the same
+     * receiver must still stream at the next one. One whose START_REPLICATION the new upstream
+     * refuses (a slot it has not made yet) shows as streaming for the few milliseconds it lives,
+     * and then the startup process waits out the retry interval.
+     */
+    CONFIRM,
     /** The startup process waits out the retry interval: a reload wakes it. */
     WAKE,
     /** An attempt is under way, or the old receiver has not stopped yet: look again shortly. */
@@ -48,15 +55,18 @@ public final class RecoveryRetryWait {
 
   /**
    * @param status pg_stat_wal_receiver.status; null when no receiver runs
+   * @param pid the receiver's pid (0: none)
    * @param senderHost its sender_host, senderPort its sender_port, slot its slot_name (null: none)
    * @param startupWaitEvent the startup process's wait_event in pg_stat_activity (null: none)
+   * @param streamingBefore the pid of the receiver seen streaming from {@code want} at the look
+   *     before (0: none was)
    */
-  public static Next next(String status, String senderHost, int senderPort, String slot, String startupWaitEvent,
-      Upstream want) {
+  public static Next next(String status, long pid, String senderHost, int senderPort, String slot, String startupWaitEvent,
+      Upstream want, long streamingBefore) {
     boolean fromWanted = want.host().equals(senderHost) && want.port() == senderPort
         && want.slot().equals(slot == null ? "" : slot);
-    if ("streaming".equals(status) && fromWanted) {
-      return Next.STREAMING;
+    if ("streaming".equals(status) && fromWanted && pid != 0) {
+      return pid == streamingBefore ? Next.STREAMING : Next.CONFIRM;
     }
     return WAIT_EVENT.equals(startupWaitEvent) ? Next.WAKE : Next.LOOK_AGAIN;
   }

@@ -18,24 +18,38 @@ class RecoveryRetryWaitTest {
   }
 
   @Test
-  void aReceiverStreamingFromTheNewUpstreamEndsTheWait() {
-    assertThat(RecoveryRetryWait.next("streaming", "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY))
-        .isEqualTo(Next.STREAMING);
+  void theSameReceiverStreamingFromTheNewUpstreamAtTwoLooksInARowEndsTheWait() {
+    assertThat(RecoveryRetryWait.next("streaming", 4711, "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 0))
+        .as("first seen streaming").isEqualTo(Next.CONFIRM);
+    assertThat(RecoveryRetryWait.next("streaming", 4711, "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 4711))
+        .as("still streaming at the next look").isEqualTo(Next.STREAMING);
+  }
+
+  @Test
+  void aReceiverThatTheNewUpstreamRefusedAndItsSuccessorAreNotTakenForStreaming() {
+    // 02:38:47.132 receiver 16584 starts, "streaming" with the new host and slot; 47.137 FATAL: replication slot
+    // "pgc_node3" does not exist; 47.158 the second one fails the same way; the startup process waits 5 s
+    assertThat(RecoveryRetryWait.next("streaming", 16584, "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 0))
+        .isEqualTo(Next.CONFIRM);
+    assertThat(RecoveryRetryWait.next(null, 0, null, 0, null, "RecoveryRetrieveRetryInterval", NEW_PRIMARY, 16584))
+        .as("gone at the next look, the startup process in its retry wait").isEqualTo(Next.WAKE);
+    assertThat(RecoveryRetryWait.next("streaming", 16589, "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 16584))
+        .as("another receiver than the one seen before").isEqualTo(Next.CONFIRM);
   }
 
   @Test
   void theOldReceiverStillStreamingFromTheFormerPrimaryIsNotTheEnd() {
-    assertThat(RecoveryRetryWait.next("streaming", "10.0.0.11", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY))
+    assertThat(RecoveryRetryWait.next("streaming", 4711, "10.0.0.11", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 4711))
         .isEqualTo(Next.LOOK_AGAIN);
-    assertThat(RecoveryRetryWait.next("streaming", "10.0.0.12", 5432, null, "RecoveryWalStream", NEW_PRIMARY))
+    assertThat(RecoveryRetryWait.next("streaming", 4711, "10.0.0.12", 5432, null, "RecoveryWalStream", NEW_PRIMARY, 4711))
         .as("streaming without the slot the reload named").isEqualTo(Next.LOOK_AGAIN);
   }
 
   @Test
   void aStartupProcessSittingOutTheRetryIntervalIsWokenAndAnAttemptUnderWayIsLeftAlone() {
-    assertThat(RecoveryRetryWait.next(null, null, 0, null, "RecoveryRetrieveRetryInterval", NEW_PRIMARY)).isEqualTo(Next.WAKE);
-    assertThat(RecoveryRetryWait.next("starting", "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY))
+    assertThat(RecoveryRetryWait.next(null, 0, null, 0, null, "RecoveryRetrieveRetryInterval", NEW_PRIMARY, 0)).isEqualTo(Next.WAKE);
+    assertThat(RecoveryRetryWait.next("starting", 4711, "10.0.0.12", 5432, "pgc_node3", "RecoveryWalStream", NEW_PRIMARY, 0))
         .isEqualTo(Next.LOOK_AGAIN);
-    assertThat(RecoveryRetryWait.next(null, null, 0, null, null, NEW_PRIMARY)).isEqualTo(Next.LOOK_AGAIN);
+    assertThat(RecoveryRetryWait.next(null, 0, null, 0, null, null, NEW_PRIMARY, 0)).isEqualTo(Next.LOOK_AGAIN);
   }
 }
