@@ -283,9 +283,17 @@ class RunOrchestrationTest {
 
       daemon.next("start");
 
-      java.nio.file.WatchKey key = watch.poll(5, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(key).as("the run wrote into %s", statusFile().getParent()).isNotNull();
-      key.pollEvents().forEach(e -> renamedInto.add(e.context().toString()));
+      // the watch service's own thread hands the events over in batches: take them until the
+      // status file's arrives (bounded)
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (!renamedInto.contains(statusFile().getFileName().toString()) && System.nanoTime() < deadline) {
+        java.nio.file.WatchKey key = watch.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (key != null) {
+          key.pollEvents().forEach(e -> renamedInto.add(e.context().toString()));
+          key.reset();
+        }
+      }
+      assertThat(renamedInto).as("what the run wrote into %s", statusFile().getParent()).isNotEmpty();
     }
     List<String> targets = renamedInto.stream().filter(n -> !n.endsWith(".pgconverge-tmp")).toList();
     assertThat(targets).containsSubsequence(StatusFiles.lastValidCopy(statusFile()).getFileName().toString(),
