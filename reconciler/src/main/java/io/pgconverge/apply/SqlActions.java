@@ -189,8 +189,9 @@ final class SqlActions {
   /**
    * A repointed standby's WAL receiver, watched every 50 ms for up to 3 s: the same receiver seen
    * streaming from the new upstream at two looks in a row ends the wait (one the new upstream
-   * refuses lives a few milliseconds, showing as streaming); the startup process in PostgreSQL's retry wait after a failed attempt
-   * gets another pg_reload_conf(), whose SIGHUP ends that wait (at most one every 200 ms). Not
+   * refuses lives a few milliseconds, showing as streaming); the startup process in PostgreSQL's
+   * retry wait after a failed attempt gets another pg_reload_conf(), whose SIGHUP ends that wait
+   * (at most one every 200 ms). Not
    * streaming by then is no failure: the server keeps retrying by itself, and the next run reports it.
    */
   private static String awaitReceiver(Statement st, RecoveryRetryWait.Upstream want) {

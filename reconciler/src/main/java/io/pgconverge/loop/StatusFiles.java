@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the status file and the metrics file after a run, each with {@link AtomicFiles#publish}
  * (temp file beside it, renamed over it: readers see a whole file; not fsynced, since the next run
- * rewrites both and their default place, {@code /run}, does not outlive a reboot), mode 0644 so that {@code pgconverge status} and node_exporter can read them. A missing
+ * rewrites both and their default place, {@code /run}, does not outlive a reboot), mode 0644 so
+ * that {@code pgconverge status} and node_exporter can read them. A missing
  * directory is created by the daemon; for a one-shot {@code apply} it is skipped (the directory
  * belongs to the daemon's systemd unit).
  */
