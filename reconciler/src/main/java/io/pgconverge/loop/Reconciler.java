@@ -76,6 +76,17 @@ public final class Reconciler {
    * when its action ends (the refusals and pending restarts of the last pass are in the report).
    */
   public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events) {
+    return run(desired, checkOnly, runId, context, events, ServerVerdict.ACCEPTED);
+  }
+
+  /**
+   * As {@link #run(DesiredState, boolean, String, PlanContext, RunEvents)}, for a state whose
+   * server verdict may still be coming: the first pass observes, then waits for it before it plans;
+   * a rejected state ends the run there ({@link ServerVerdict.Rejected}), nothing planned, told or
+   * applied.
+   */
+  public RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events,
+      ServerVerdict verdict) {
     Instant start = ports.clock().instant();
     long t0 = System.nanoTime();
     Applier applier = new Applier(ports.host().apply(desired), checkOnly, confLineFields(desired), cancelled, events);
@@ -89,6 +100,9 @@ public final class Reconciler {
     Optional<SynchronousStandbys.Decision> synchronous = Optional.empty();
     for (int pass = 1; pass <= MAX_PASSES && !cancelled.getAsBoolean(); pass++) {
       Facts facts = ports.observe().apply(desired);
+      if (pass == 1) {
+        verdict.awaitAccepted();
+      }
       Plan plan = ports.planner().plan(desired, facts, context);
       HostStatus seen = HostStatus.of(desired, facts, plan);
       replication = RunReport.replicationOf(seen, desired.primary().name());

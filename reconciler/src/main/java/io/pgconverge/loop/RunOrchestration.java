@@ -93,7 +93,8 @@ public final class RunOrchestration implements AutoCloseable {
   /** The observe → plan → apply passes of one run: {@link Reconciler#run}. */
   @FunctionalInterface
   public interface Passes {
-    RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events);
+    RunReport run(DesiredState desired, boolean checkOnly, String runId, PlanContext context, RunEvents events,
+        ServerVerdict verdict);
   }
 
   /**
@@ -226,20 +227,23 @@ public final class RunOrchestration implements AutoCloseable {
   /**
    * A command's run of a state it read through its cache: steps 1 and 2 (the server's word), 3
    * (apply only; the lock is let go at the end), 4 to 7. Changes the host under {@link Mode#APPLY}.
+   * The server's word is asked while the lock is taken and the first pass observes ({@link
+   * ServerVerdict}); that pass plans nothing until it has it. A state the server rejects ends the
+   * run as invalid whether or not the lock could be taken.
    */
   public Result once(DesiredState desired) throws IOException {
     String runId = beginRun();
-    List<Problem> rejected = seams.acceptance().apply(desired);
-    if (!rejected.isEmpty()) {
-      return new Result(runId, rejected, Optional.empty(), Optional.empty(), Optional.empty());
-    }
+    ServerVerdict verdict = ServerVerdict.ask(seams.acceptance(), desired);
     Optional<LockRefusal> refused = mode == Mode.CHECK ? Optional.empty() : lock(desired.postgres().data());
-    if (refused.isPresent()) {
-      return new Result(runId, List.of(), refused, Optional.empty(), Optional.empty());
-    }
     try {
+      if (refused.isPresent()) {
+        List<Problem> rejected = verdict.problems(); // a state the server rejects says so first, as before any lock
+        return new Result(runId, rejected, rejected.isEmpty() ? refused : Optional.empty(), Optional.empty(), Optional.empty());
+      }
       return enforce(runId, desired, null, new RunStatus.DesiredStateStatus(desired.source(), true, List.of(),
-          Optional.of(desired.source())), List.of(), Optional.empty(), true);
+          Optional.of(desired.source())), List.of(), Optional.empty(), true, verdict);
+    } catch (ServerVerdict.Rejected r) {
+      return new Result(runId, r.problems(), Optional.empty(), Optional.empty(), Optional.empty());
     } finally {
       close();
     }
@@ -283,12 +287,12 @@ public final class RunOrchestration implements AutoCloseable {
     if (!problems.isEmpty()) {
       LOG.warn("keeps enforcing the last valid desired state read from {}", lastValid.source());
     }
-    return enforce(runId, lastValid, started, ds, problems, refused, problems.isEmpty());
+    return enforce(runId, lastValid, started, ds, problems, refused, problems.isEmpty(), ServerVerdict.ACCEPTED);
   }
 
   /** Steps 4 to 7 for a state that may be enforced; {@code started} null: when the passes began. */
   private Result enforce(String runId, DesiredState desired, Instant started, RunStatus.DesiredStateStatus ds,
-      List<Problem> problems, Optional<LockRefusal> refused, boolean saveCopy) {
+      List<Problem> problems, Optional<LockRefusal> refused, boolean saveCopy, ServerVerdict verdict) {
     boolean windowOpen = desired.policy().window()
         .map(w -> MaintenanceWindows.isOpen(w, seams.clock().instant(), seams.zone())).orElse(false);
     RoleSource.Roles roles = roleSource.roles(desired);
@@ -309,7 +313,7 @@ public final class RunOrchestration implements AutoCloseable {
     DesiredState file = desired;
     desired = roles.effective().get();
     RunLog runLog = new RunLog(LOG, desired.self(), desired.cluster(), mode == Mode.CHECK, terminal, RunLog.PROGRESS_EVERY);
-    RunReport report = seams.passes().run(desired, mode == Mode.CHECK, runId, roles.context(windowOpen), runLog);
+    RunReport report = seams.passes().run(desired, mode == Mode.CHECK, runId, roles.context(windowOpen), runLog, verdict);
     runLog.finish(report);
     RunStatus status = RunStatus.of(report, started == null ? report.startedAt() : started, seams.clock().instant(), ds);
     if (files != null) {

@@ -1,12 +1,15 @@
 package io.pgconverge.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgconverge.apply.InMemoryHost;
 import io.pgconverge.apply.Outcome;
 import io.pgconverge.desired.DesiredState;
 import io.pgconverge.desired.DesiredStateLoader;
 import io.pgconverge.desired.LoadResult;
+import io.pgconverge.desired.Problem;
+import io.pgconverge.desired.SourceLocation;
 import io.pgconverge.observe.BinaryFact;
 import io.pgconverge.observe.DataDirectoryFact;
 import io.pgconverge.observe.Facts;
@@ -18,12 +21,15 @@ import io.pgconverge.plan.Plan;
 import io.pgconverge.plan.Refusal;
 import io.pgconverge.plan.RefusalReason;
 import io.pgconverge.plan.PlanContext;
+import io.pgconverge.report.RunEvents;
 import io.pgconverge.report.RunReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
@@ -38,6 +44,7 @@ class ReconcilerTest {
   private static final Path DATA = Path.of("/srv/pg/data");
   private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
   private static final DesiredState DESIRED = desired();
+  private static final SourceLocation AT = new SourceLocation(Path.of("/etc/pgconverge/desired-state.yaml"), 10, 24);
 
   private final InMemoryHost host = new InMemoryHost();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -69,12 +76,73 @@ class ReconcilerTest {
     return new Reconciler(stopping::get, ports).run(DESIRED, checkOnly, "run0001", PlanContext.DEFAULT);
   }
 
+  /** Runs the loop whose server verdict is {@code verdict}; pass 1 plans a file, later passes nothing. */
+  private RunReport runJudged(ServerVerdict verdict, List<String> order) {
+    LoopPorts ports = new LoopPorts(desired -> {
+      observed++;
+      order.add("observe");
+      return new Facts(new DataDirectoryFact.Missing(DATA), Map.of(), new ServerFact.NotRunning("no postmaster.pid", false), Map.of(),
+          new BinaryFact.Found(BIN), new PrimaryFact.NotApplicable(), new UpstreamFact.NotApplicable());
+    }, (desired, facts, context) -> {
+      order.add("plan");
+      return new Plan(List.of(), ++planned == 1 ? List.of(write("postgresql.conf")) : List.of(), List.of(), List.of());
+    }, desired -> host.ports(), InMemoryHost.CLOCK);
+    return new Reconciler(stopping::get, ports).run(DESIRED, false, "run0001", PlanContext.DEFAULT, RunEvents.NONE, verdict);
+  }
+
   private static Action.WriteFile write(String name) {
     return new Action.WriteFile(DATA.resolve(name), name + "\n", Optional.empty(), "drift");
   }
 
   private static String kinds(RunReport report) {
     return String.join(" ", report.outcomes().stream().map(o -> o.getClass().getSimpleName()).toList());
+  }
+
+  @Test
+  void theFirstPassObservesWhileTheServerIsAskedAndPlansOnlyOnceItHasAccepted() {
+    List<String> order = new ArrayList<>();
+    CountDownLatch observing = new CountDownLatch(1);
+    ServerVerdict verdict = ServerVerdict.ask(d -> {
+      try {
+        return observing.await(5, TimeUnit.SECONDS) ? List.of() : List.of(new Problem(AT, "postgres.settings", "never observed"));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, DESIRED);
+    LoopPorts ports = new LoopPorts(desired -> {
+      observing.countDown();
+      order.add("observe");
+      return new Facts(new DataDirectoryFact.Missing(DATA), Map.of(), new ServerFact.NotRunning("no postmaster.pid", false), Map.of(),
+          new BinaryFact.Found(BIN), new PrimaryFact.NotApplicable(), new UpstreamFact.NotApplicable());
+    }, (desired, facts, context) -> {
+      order.add("plan");
+      return new Plan(List.of(), List.of(), List.of(), List.of());
+    }, desired -> host.ports(), InMemoryHost.CLOCK);
+
+    RunReport report = new Reconciler(stopping::get, ports).run(DESIRED, false, "run0001", PlanContext.DEFAULT, RunEvents.NONE, verdict);
+
+    assertThat(order).as("the verdict waited for the observation that ran beside it").containsExactly("observe", "plan");
+    assertThat(report.outcomes()).isEmpty();
+  }
+
+  @Test
+  void aStateTheServerRejectsIsObservedButNeitherPlannedNorApplied() {
+    Problem rejected = new Problem(AT, "postgres.settings.work_mem", "the server rejects it: nope");
+    List<String> order = new ArrayList<>();
+
+    assertThatThrownBy(() -> runJudged(ServerVerdict.ask(d -> List.of(rejected), DESIRED), order))
+        .isInstanceOfSatisfying(ServerVerdict.Rejected.class, r -> assertThat(r.problems()).containsExactly(rejected));
+
+    assertThat(order).containsExactly("observe");
+    assertThat(host.files).as("nothing written").isEmpty();
+  }
+
+  @Test
+  void anAcceptedStateIsPlannedAndAppliedAsAnyOther() {
+    RunReport report = runJudged(ServerVerdict.ask(d -> List.of(), DESIRED), new ArrayList<>());
+
+    assertThat(kinds(report)).isEqualTo("Applied");
+    assertThat(host.files).containsOnlyKeys(DATA.resolve("postgresql.conf"));
   }
 
   @Test

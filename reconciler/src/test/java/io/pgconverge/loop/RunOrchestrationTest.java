@@ -20,9 +20,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.MDC;
 
 /**
  * The rules of one run, without a PostgreSQL server: the passes are a stand-in that records what
@@ -93,10 +96,23 @@ class RunOrchestrationTest {
 
   private RunOrchestration.Seams seams(Instant now, Function<DesiredState, List<Problem>> acceptance) {
     return new RunOrchestration.Seams(Clock.fixed(now, ZoneOffset.UTC), java.util.TimeZone.getTimeZone("UTC"),
-        (desired, checkOnly, runId, context, events) -> pass(desired, checkOnly, runId, context), acceptance,
+        (desired, checkOnly, runId, context, events, verdict) -> {
+          verdict.awaitAccepted(); // as the reconciler's first pass does before it plans
+          return pass(desired, checkOnly, runId, context);
+        }, acceptance,
         desired -> {
           throw new AssertionError("a run never only looks");
         });
+  }
+
+  /** Waits up to 5 s for {@code latch}; true when it opened. */
+  private static boolean awaited(CountDownLatch latch) {
+    try {
+      return latch.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static List<Problem> accepted(DesiredState desired) {
@@ -179,7 +195,7 @@ class RunOrchestrationTest {
   }
 
   @Test
-  void aStateTheServerRejectsIsRefusedWholeBeforeTheLockAndThePasses() throws Exception {
+  void aStateTheServerRejectsIsRefusedWholeNoPassPlansItAndNoStatusNamesIt() throws Exception {
     DesiredState desired = written();
     Problem rejected = new Problem(new SourceLocation(config(), 7, 15), "postgres.settings.work_mem", "the server rejects it: nope");
 
@@ -187,8 +203,67 @@ class RunOrchestrationTest {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.problems()).containsExactly(rejected);
+    assertThat(r.report()).isEmpty();
     assertThat(passes).isEmpty();
-    assertThat(RunLock.fileFor(data())).as("no lock was taken").doesNotExist();
+    assertThat(statusFile()).as("no run enforced anything").doesNotExist();
+    assertThat(RunLock.fileFor(data())).as("the lock taken beside the question is let go").doesNotExist();
+  }
+
+  @Test
+  void aStateTheServerRejectsIsReportedAsInvalidEvenWhenTheLockIsHeldElsewhere() throws Exception {
+    DesiredState desired = written();
+    Problem rejected = new Problem(new SourceLocation(config(), 7, 15), "postgres.settings.work_mem", "the server rejects it: nope");
+
+    try (RunLock daemonsLock = RunLock.acquire(data())) {
+      RunOrchestration.Result r = once(RunOrchestration.Mode.APPLY, THURSDAY, d -> List.of(rejected), desired);
+
+      assertThat(r.exitCode()).as("invalid, not 'locked'").isEqualTo(1);
+      assertThat(r.problems()).containsExactly(rejected);
+      assertThat(r.lockRefusal()).isEmpty();
+      assertThat(daemonsLock.file()).as("the other holder keeps its lock").exists();
+    }
+    assertThat(passes).isEmpty();
+  }
+
+  @Test
+  void anAcceptedStateWhoseLockIsHeldElsewhereEndsAsLocked() throws Exception {
+    DesiredState desired = written();
+
+    try (RunLock daemonsLock = RunLock.acquire(data())) {
+      RunOrchestration.Result r = once(RunOrchestration.Mode.APPLY, THURSDAY, RunOrchestrationTest::accepted, desired);
+
+      assertThat(r.exitCode()).isEqualTo(4);
+      assertThat(r.lockRefusal()).isPresent();
+    }
+    assertThat(passes).isEmpty();
+  }
+
+  @Test
+  void theServerIsAskedOnAnotherThreadWhileTheRunGoesOn() throws Exception {
+    DesiredState desired = written();
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch mayAnswer = new CountDownLatch(1);
+    List<String> askedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RunOrchestration run = new RunOrchestration(RunOrchestration.Mode.CHECK, config(), "node1", cache, files(true), null, d -> {},
+        new RunOrchestration.Seams(Clock.fixed(SUNDAY_NIGHT, ZoneOffset.UTC), java.util.TimeZone.getTimeZone("UTC"),
+            (d, checkOnly, runId, context, events, verdict) -> {
+              assertThat(awaited(asked)).as("the question started before the passes").isTrue();
+              mayAnswer.countDown();
+              verdict.awaitAccepted();
+              return pass(d, checkOnly, runId, context);
+            }, d -> {
+              askedOn.add(Thread.currentThread().getName() + " run=" + MDC.get("run"));
+              asked.countDown();
+              return awaited(mayAnswer) ? List.of() : List.of(new Problem(new SourceLocation(config(), 1, 1), "", "no pass began"));
+            }, d -> {
+              throw new AssertionError("a run never only looks");
+            }));
+
+    RunOrchestration.Result r = run.once(desired);
+
+    assertThat(r.exitCode()).as("in sync: accepted, and the window is open").isZero();
+    assertThat(passes).hasSize(1);
+    assertThat(askedOn).singleElement().asString().startsWith("pgconverge-server-verdict run=").endsWith("run=" + r.runId());
   }
 
   @Test
