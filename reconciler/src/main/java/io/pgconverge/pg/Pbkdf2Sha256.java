@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * SHA-256 (FIPS 180-4), HMAC-SHA-256 (RFC 2104) and PBKDF2-HMAC-SHA-256 (RFC 8018), written out
- * for the one place pgconverge needs them in every run: checking a role's password against the
- * SCRAM verifier the server stores (4096 rounds of HMAC).
+ * for the two places pgconverge needs them in its runs: checking a role's password against the
+ * SCRAM verifier the server stores (4096 rounds of HMAC), and, through {@link Pbkdf2Provider},
+ * pgjdbc's SCRAM client logging in to a peer.
  *
  * <p>Why not {@code javax.crypto}: a one-shot {@code check} is a fresh JVM, and the first {@code
  * SecretKeyFactory}/{@code Mac} use loads and initialises the JCE provider framework and its policy
