@@ -47,6 +47,8 @@ public final class LogSetup {
   private static volatile boolean configuring;
 
   public static void configure(String format) {
+    Map<String, String> properties = providerProperties(System::getProperty);
+    properties.forEach(System::setProperty);
     configuring = true;
     LoggerContext ctx;
     try {
@@ -78,12 +80,31 @@ public final class LogSetup {
   }
 
   /**
+   * The system properties that make SLF4J bind to {@link LogProvider} (no configuration search)
+   * before it starts: none when a {@code logback.configurationFile} is given (logback's provider
+   * reads it) or a {@code slf4j.provider} is chosen already. SLF4J says at INFO which provider it
+   * loads by name; {@code slf4j.internal.verbosity=WARN}, unless set, keeps that line off stderr.
+   */
+  static Map<String, String> providerProperties(java.util.function.UnaryOperator<String> property) {
+    if (property.apply("logback.configurationFile") != null || property.apply("slf4j.provider") != null) {
+      return Map.of();
+    }
+    Map<String, String> set = new TreeMap<>(Map.of("slf4j.provider", LogProvider.class.getName()));
+    if (property.apply("slf4j.internal.verbosity") == null) {
+      set.put("slf4j.internal.verbosity", "WARN");
+    }
+    return set;
+  }
+
+  /**
    * Logback's first configurator (found through {@code META-INF/services}): when logback starts
    * because {@link #configure} asked for it, which resets the context and sets it up in code right
    * after, logback's own search (serialized model, logback-test.xml, logback.xml, then its basic
    * console configuration, with the pattern parser and time-zone rules they load) is skipped; it
    * costs a one-shot run tens of milliseconds. Otherwise (a logback.configurationFile, logging
-   * before {@link #configure}, tests) logback configures itself as before.
+   * before {@link #configure}, tests) logback configures itself as before. With {@link
+   * LogProvider} bound, no configurator runs at all; this one still counts when SLF4J binds
+   * logback's own provider (an operator's {@code slf4j.provider}).
    */
   @ConfiguratorRank(ConfiguratorRank.CUSTOM_TOP_PRIORITY)
   public static final class SkipDefaults extends ContextAwareBase implements Configurator {

@@ -73,4 +73,29 @@ class LogSetupTest {
         new KeyValuePair("event", "drift")));
     assertThat(List.of(line.split(" ", 3))).last().isEqualTo("drift setting work_mem\n");
   }
+
+  @Test
+  void slf4jIsBoundToTheProviderWithoutAConfigurationSearchUnlessAFileOrAProviderIsNamed() {
+    assertThat(LogSetup.providerProperties(name -> null))
+        .containsExactly(Map.entry("slf4j.internal.verbosity", "WARN"), Map.entry("slf4j.provider", LogProvider.class.getName()));
+    assertThat(LogSetup.providerProperties(name -> name.equals("slf4j.internal.verbosity") ? "DEBUG" : null))
+        .as("a verbosity asked for is kept").containsOnlyKeys("slf4j.provider");
+    assertThat(LogSetup.providerProperties(name -> name.equals("logback.configurationFile") ? "/etc/pgconverge/logback.xml" : null))
+        .as("logback's own provider reads the file").isEmpty();
+    assertThat(LogSetup.providerProperties(name -> name.equals("slf4j.provider") ? "org.example.Provider" : null)).isEmpty();
+  }
+
+  @Test
+  void theProviderGivesAStartedLogbackContextWithItsMdcAndNoAppenderYet() {
+    LogProvider provider = new LogProvider();
+    provider.initialize();
+
+    LoggerContext ctx = (LoggerContext) provider.getLoggerFactory();
+    assertThat(ctx.isStarted()).isTrue();
+    assertThat(ctx.getMDCAdapter()).isSameAs(provider.getMDCAdapter());
+    assertThat(ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders().hasNext())
+        .as("LogSetup.configure adds the one appender").isFalse();
+    assertThat(ctx.getStatusManager().getCopyOfStatusList()).as("no configuration was searched for").isEmpty();
+    assertThat(provider.getRequestedApiVersion()).isEqualTo("2.0.99");
+  }
 }
