@@ -713,6 +713,9 @@ bootstrap_sample() {   # bootstrap_sample WHAT
         --status-file "$root/node2/run/status.json" --metrics-file "$root/node2/run/metrics.prom" > "$root/node2/apply.log" 2>&1 || rc=$?
       ms=$(( ($(now_us) - t0) / 1000 ))
       [ "$rc" = 2 ] || { log "  bootstrap apply exit $rc: $(tail -3 "$root/node2/apply.log" | tr '\n' ' ')"; ms=x; }
+      if [ -n "$KEEP_LOGS" ]; then   # its lines' times against t0 (µs since the epoch, in the name) give its phases
+        mkdir -p "$KEEP_LOGS/bootstrap"; cp "$root/node2/apply.log" "$KEEP_LOGS/bootstrap/apply-t0-$t0-${ms}ms.log"
+      fi
       timeout 30 "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$root/node2/data" -m immediate -w -t 20 stop >/dev/null 2>&1 || true
       rm -rf "$root/node2/data" "$root/node2/"data.pgconverge-* ;;
     pg_basebackup)
